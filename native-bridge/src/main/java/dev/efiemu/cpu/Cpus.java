@@ -12,6 +12,16 @@ public final class Cpus {
         return new UnicornCpu(arch);
     }
 
+    /** Diagnostic entry point: prints the engine that would run guests, or the reason none loads (exit 1). */
+    public static void main(String[] args) {
+        try {
+            System.out.println(engine());
+        } catch (EngineUnavailableException e) {
+            System.err.println("efiemu: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
     /** Loads the engine library (once) and describes it; throws {@link EngineUnavailableException} if none loads. */
     public static EngineInfo engine() {
         return UnicornLibrary.load();

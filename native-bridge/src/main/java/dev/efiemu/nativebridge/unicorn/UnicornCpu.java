@@ -62,7 +62,7 @@ public final class UnicornCpu implements Cpu {
         check(Uc.ctl(uc, Uc.ctlWrite(Uc.CTL_TLB_TYPE, 1), Uc.TLB_VIRTUAL), "uc_ctl(TLB_TYPE)");
         Uc.TlbFillCb fill = (u, vaddr, type, entry, user) -> {
             lastFill = vaddr;
-            entry.setLong(0, vaddr & ~0xfffL);
+            entry.setLong(0, vaddr); // already page-masked by the engine (1 KiB pages on aarch64)
             entry.setInt(8, type == Uc.MEM_FETCH ? 7 : 3);
             return true;
         };
