@@ -114,7 +114,7 @@ public interface Cpu extends AutoCloseable {
 
     /**
      * Prepares the engine for memory-heavy guest code (DESIGN.md §2: grow the software TLB).
-     * Uses a scratch page of code at {@code codePage} and reads {@code pages} pages from
+     * Uses a scratch page of code at {@code codePage} and reads {@code pages} 4 KiB pages (the engine's own page size) from
      * {@code dataBase}. Registers are preserved. A no-op on engines without the need.
      */
     void warmUp(long codePage, long dataBase, int pages);

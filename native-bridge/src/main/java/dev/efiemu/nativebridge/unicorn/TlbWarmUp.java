@@ -27,8 +27,9 @@ final class TlbWarmUp {
         0x75, (byte) 0xf2,
     };
 
-    // aarch64: loop: ldrb w2,[x0] ; add x0,x0,#1,lsl #12 ; subs x1,x1,#1 ; b.ne loop
-    private static final int[] ARM64 = {0x39400002, 0x91400400, 0xf1000421, 0x54ffffa1};
+    // aarch64: loop: ldrb w2,[x0] ; add x0,x0,#0x400 ; subs x1,x1,#1 ; b.ne loop
+    // (Unicorn's aarch64 target uses 1 KiB pages: touch every one of them.)
+    private static final int[] ARM64 = {0x39400002, 0x91100000, 0xf1000421, 0x54ffffa1};
 
     static void run(UnicornCpu cpu, long codePage, long dataBase, int pages) {
         boolean x86 = cpu.arch() == Arch.X86_64;
@@ -44,7 +45,7 @@ final class TlbWarmUp {
         try {
             for (int round = 0; round < ROUNDS; round++) {
                 cpu.reg(x86 ? X86Reg.RSI : Arm64Reg.X0, dataBase);
-                cpu.reg(x86 ? X86Reg.RCX : Arm64Reg.X1, pages);
+                cpu.reg(x86 ? X86Reg.RCX : Arm64Reg.X1, x86 ? pages : pages * 4L);
                 RunResult r = cpu.run(codePage, codePage + code.length);
                 if (r.kind() != RunResult.Kind.UNTIL) {
                     throw new IllegalStateException("TLB warm-up loop ended with " + r);
