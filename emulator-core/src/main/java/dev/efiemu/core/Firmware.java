@@ -1,0 +1,90 @@
+package dev.efiemu.core;
+
+import dev.efiemu.core.boot.EventServices;
+import dev.efiemu.core.boot.ImageServices;
+import dev.efiemu.core.boot.MemoryServices;
+import dev.efiemu.core.boot.MiscServices;
+import dev.efiemu.core.boot.ProtocolServices;
+import dev.efiemu.core.image.ImageFile;
+import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.runtime.RuntimeServices;
+import dev.efiemu.core.runtime.VariableStore;
+import dev.efiemu.core.tables.ServiceRegistry;
+import dev.efiemu.core.tables.SystemTables;
+import dev.efiemu.core.x86.X86Platform;
+import dev.efiemu.cpu.Arch;
+import java.util.function.Function;
+
+/**
+ * A machine with the UEFI core in place: system table, boot and runtime services, the platform's
+ * CPU set-up and the configuration tables every firmware has. Protocols (console, file systems,
+ * TCG2, ...) are added by the protocols module before the payload starts.
+ */
+public final class Firmware implements AutoCloseable {
+    private final Machine machine;
+    private final SystemTables tables;
+    private final ImageServices images;
+    private final VariableStore variables = new VariableStore();
+
+    public Firmware(MachineConfig config, Function<byte[], ImageFile> peParser) {
+        this.machine = new Machine(config);
+        if (config.arch() == Arch.X86_64) X86Platform.install(machine);
+        ServiceRegistry boot = new ServiceRegistry();
+        ServiceRegistry runtime = new ServiceRegistry();
+        SystemTables[] holder = new SystemTables[1];
+        new MemoryServices(machine).register(boot);
+        EventServices.of(machine).register(boot);
+        new ProtocolServices(machine).register(boot);
+        new MiscServices(machine, () -> holder[0]).register(boot);
+        images = machine.extension(ImageServices.class, () -> new ImageServices(machine, () -> holder[0], peParser));
+        images.register(boot);
+        new RuntimeServices(machine, variables).register(runtime);
+        tables = new SystemTables(machine, boot, runtime);
+        holder[0] = tables;
+        installRtProperties();
+    }
+
+    /** EFI_RT_PROPERTIES_TABLE (§4.6.2): no runtime service works after the hand-off (DESIGN.md §4). */
+    private void installRtProperties() {
+        long t = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, 8);
+        machine.memory().u16(t, 1);
+        machine.memory().u16(t + 2, 8);
+        machine.memory().u32(t + 4, 0);
+        tables.installConfigTable(Guids.RT_PROPERTIES_TABLE, t);
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    public SystemTables tables() {
+        return tables;
+    }
+
+    public ImageServices images() {
+        return images;
+    }
+
+    public VariableStore variables() {
+        return variables;
+    }
+
+    /**
+     * Loads the payload as the first image (its parent is the firmware itself) with {@code cmdline}
+     * as its LoadOptions, starts it, and runs until it returns, exits the boot services, resets or
+     * faults.
+     */
+    public RunOutcome runPayload(byte[] file, String name, String cmdline, long deviceHandle, byte[] devicePath) {
+        return machine.run(() -> {
+            LoadedImageRecord rec = images.load(file, name, 0, deviceHandle, devicePath);
+            if (cmdline != null) images.setLoadOptions(rec, cmdline);
+            return images.start(rec, 0, 0);
+        });
+    }
+
+    @Override
+    public void close() {
+        machine.close();
+    }
+}

@@ -1,0 +1,44 @@
+package dev.efiemu.core;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** GUIDs the firmware model itself uses, with names for traces. Protocol modules register theirs with {@link #name}. */
+public final class Guids {
+    private static final Map<Guid, String> NAMES = new HashMap<>();
+
+    // UEFI spec §9.1, §9.2, §10.2
+    public static final Guid LOADED_IMAGE = define("5b1b31a1-9562-11d2-8e3f-00a0c969723b", "LoadedImage");
+    public static final Guid LOADED_IMAGE_DEVICE_PATH = define("bc62157e-3e33-4fec-9920-2d3b36d750df", "LoadedImageDevicePath");
+    public static final Guid DEVICE_PATH = define("09576e91-6d3f-11d2-8e39-00a0c969723b", "DevicePath");
+    // Configuration tables (§4.6) and Linux's own (include/linux/efi.h)
+    public static final Guid ACPI_20_TABLE = define("8868e871-e4f1-11d3-bc22-0080c73c8881", "ACPI20");
+    public static final Guid SMBIOS_TABLE = define("eb9d2d31-2d88-11d3-9a16-0090273fc14d", "SMBIOS");
+    public static final Guid SMBIOS3_TABLE = define("f2fd1544-9794-4a2c-992e-e5bbcf20e394", "SMBIOS3");
+    public static final Guid RT_PROPERTIES_TABLE = define("eb66918a-7eef-402a-842e-931d21c38ae9", "RtProperties");
+    public static final Guid MEMORY_ATTRIBUTES_TABLE = define("dcfa911d-26eb-469f-a220-38b7dc461f40", "MemoryAttributesTable");
+    public static final Guid LINUX_INITRD_MEDIA = define("5568e427-68fc-4f3d-ac74-ca555231cc68", "LinuxInitrdMedia");
+    public static final Guid LINUX_BOOT_MEMMAP = define("800f683f-d08b-423a-a293-965c3c6fe2b4", "LinuxBootMemmap");
+    // Event groups (§7.1)
+    public static final Guid EVENT_GROUP_EXIT_BOOT_SERVICES = define("27abf055-b1b8-4c26-8048-748f37baa2df", "ExitBootServicesGroup");
+    public static final Guid EVENT_GROUP_BEFORE_EXIT_BOOT_SERVICES = define("8be0e274-3970-4b44-80c5-1ab9502f3bfc", "BeforeExitBootServicesGroup");
+    public static final Guid EVENT_GROUP_VIRTUAL_ADDRESS_CHANGE = define("13fa7698-c831-49c7-87ea-8f43fcc25196", "VirtualAddressChangeGroup");
+    public static final Guid EVENT_GROUP_MEMORY_MAP_CHANGE = define("78bee926-692f-48fd-9edb-01422ef0d7ab", "MemoryMapChangeGroup");
+    public static final Guid EVENT_GROUP_READY_TO_BOOT = define("7ce88fb3-4bd7-4679-87a8-a8d8dee50d2b", "ReadyToBootGroup");
+    // Variables (§3.3)
+    public static final Guid GLOBAL_VARIABLE = define("8be4df61-93ca-11d2-aa0d-00e098032b8c", "EfiGlobalVariable");
+
+    private Guids() {}
+
+    public static synchronized Guid define(String guid, String name) {
+        Guid g = Guid.parse(guid);
+        NAMES.put(g, name);
+        return g;
+    }
+
+    /** The registered name, or the GUID text. */
+    public static synchronized String name(Guid g) {
+        String n = NAMES.get(g);
+        return n != null ? n : g.toString();
+    }
+}

@@ -1,0 +1,18 @@
+package dev.efiemu.core;
+
+import dev.efiemu.core.memory.MemoryMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The machine frozen at ExitBootServices: the CPU as the guest left it on entering the service
+ * (its return is still to happen — the hand-off trampoline performs it with EFI_SUCCESS), the final
+ * memory map and the configuration tables. Memory contents are read from the machine on demand.
+ *
+ * @param registers register name -> value (RIP points at the ExitBootServices stub; [RSP] is the return address)
+ * @param memoryMap the map the payload saw last (its key matched)
+ * @param configTables GUID name -> address
+ * @param systemTable the EFI_SYSTEM_TABLE address
+ */
+public record HandoffState(Map<String, Long> registers, List<MemoryMap.Region> memoryMap, Map<String, Long> configTables,
+                           long systemTable) {}

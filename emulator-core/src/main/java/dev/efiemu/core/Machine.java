@@ -1,0 +1,314 @@
+package dev.efiemu.core;
+
+import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.handles.HandleDatabase;
+import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.memory.MemoryMap;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.memory.PlatformLayout;
+import dev.efiemu.core.memory.PoolAllocator;
+import dev.efiemu.core.trap.Abi;
+import dev.efiemu.core.trap.Service;
+import dev.efiemu.core.trap.ServiceTrace;
+import dev.efiemu.core.trap.TrapDispatcher;
+import dev.efiemu.cpu.Arch;
+import dev.efiemu.cpu.Arm64Reg;
+import dev.efiemu.cpu.Cpu;
+import dev.efiemu.cpu.Cpus;
+import dev.efiemu.cpu.Perm;
+import dev.efiemu.cpu.Reg;
+import dev.efiemu.cpu.RunResult;
+import dev.efiemu.cpu.X86Reg;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Timer;
+import java.util.TimerTask;
+
+/**
+ * One emulated UEFI machine: a CPU with the target's physical memory, the memory map and
+ * allocators, the trap dispatcher, the handle database and the images. Services live in their own
+ * classes ({@code boot.*}, {@code runtime.*}) and protocols in the protocols module; this class
+ * runs guest code and calls back into it.
+ */
+public final class Machine implements AutoCloseable {
+    public static final long STUB_AREA = 64 * 1024;
+    public static final long STACK_SIZE = 1 << 20;
+
+    private final MachineConfig config;
+    private final Cpu cpu;
+    private final Abi abi;
+    private final GuestMemory memory;
+    private final MemoryMap map;
+    private final PoolAllocator pool;
+    private final ServiceTrace trace = new ServiceTrace();
+    private final TrapDispatcher traps;
+    private final HandleDatabase handles;
+    private final Service returnTrap;
+    private final long stackTop;
+    private final List<LoadedImageRecord> images = new ArrayList<>();
+    private final Map<String, Object> extensions = new LinkedHashMap<>();
+    private int frameDepth;
+    private volatile boolean budgetExceeded;
+    private String pendingFault;
+    private boolean bootServicesActive = true;
+
+    public Machine(MachineConfig config) {
+        this.config = config;
+        this.cpu = Cpus.open(config.arch());
+        this.abi = Abi.of(config.arch());
+        this.memory = new GuestMemory(cpu);
+        this.map = PlatformLayout.q35(config.memoryBytes());
+        mapPhysicalMemory();
+        this.pool = new PoolAllocator(map);
+        long stubs = map.allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.RUNTIME_SERVICES_CODE.code(), STUB_AREA / MemoryMap.PAGE, 0);
+        this.traps = new TrapDispatcher(cpu, abi, memory, stubs, STUB_AREA, trace);
+        this.returnTrap = traps.define("<return to host>", 0, c -> {
+            throw new IllegalStateException("return trap dispatched");
+        });
+        long stack = map.allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.BOOT_SERVICES_DATA.code(), STACK_SIZE / MemoryMap.PAGE, 0);
+        this.stackTop = stack + STACK_SIZE - 64;
+        setSp(stackTop);
+        this.handles = new HandleDatabase(() -> {
+            long h = pool.allocate(MemoryType.BOOT_SERVICES_DATA.code(), 16);
+            memory.write(h, "efiemu handle\0\0\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return h;
+        });
+        cpu.onInterrupt((c, n) -> {
+            pendingFault = describeInterrupt(n);
+            c.stop();
+        });
+        // Grow the engine's TLB once everything is mapped (DESIGN.md §2); scratch code on the stack pages.
+        cpu.warmUp(stack, 0x100000, 8192);
+    }
+
+    private void mapPhysicalMemory() {
+        long runStart = -1, runEnd = -1;
+        List<long[]> runs = new ArrayList<>();
+        for (MemoryMap.Region r : map.regions()) {
+            if (r.type() == MemoryType.MMIO.code() || r.start() == 0) continue;
+            if (r.start() == runEnd) {
+                runEnd = r.end();
+            } else {
+                if (runStart >= 0) runs.add(new long[] {runStart, runEnd});
+                runStart = r.start();
+                runEnd = r.end();
+            }
+        }
+        if (runStart >= 0) runs.add(new long[] {runStart, runEnd});
+        for (long[] run : runs) cpu.map(run[0], run[1] - run[0], Perm.ALL);
+    }
+
+    // ---- accessors used by services and protocols ----
+
+    public MachineConfig config() { return config; }
+    public Cpu cpu() { return cpu; }
+    public Abi abi() { return abi; }
+    public GuestMemory memory() { return memory; }
+    public MemoryMap memoryMap() { return map; }
+    public PoolAllocator pool() { return pool; }
+    public TrapDispatcher traps() { return traps; }
+    public ServiceTrace trace() { return trace; }
+    public HandleDatabase handles() { return handles; }
+    public List<LoadedImageRecord> images() { return images; }
+    public boolean bootServicesActive() { return bootServicesActive; }
+
+    public void endBootServices() {
+        bootServicesActive = false;
+    }
+
+    /** Shared per-machine state of a service group or protocol, created on first use. */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> T extension(Class<T> type, java.util.function.Supplier<T> create) {
+        return (T) extensions.computeIfAbsent(type.getName(), k -> create.get());
+    }
+
+    @SuppressWarnings("unchecked")
+    public synchronized <T> T extension(Class<T> type) {
+        return (T) extensions.get(type.getName());
+    }
+
+    /** Firmware-owned pool memory (BootServicesData unless told otherwise), zeroed. */
+    public long allocatePool(MemoryType type, long size) {
+        long a = pool.allocate(type.code(), size);
+        memory.fill(a, size, 0);
+        return a;
+    }
+
+    /** Installs a protocol on a handle (a new one when {@code h} is null), as firmware-internal code. */
+    public Handle installProtocol(Handle h, Guid guid, long iface) {
+        Handle target = h != null ? h : handles.create();
+        if (!handles.install(target, guid, iface, new ArrayList<>())) {
+            throw new IllegalStateException(Guids.name(guid) + " already on " + target);
+        }
+        return target;
+    }
+
+    /**
+     * Builds a protocol interface: a structure of function pointers (each a trapped service) in
+     * BootServicesData, with {@code extraBytes} of zeroed data after them. Returns its address.
+     */
+    public long newInterface(String protocol, List<FunctionSpec> functions, int extraBytes) {
+        long size = 8L * functions.size() + extraBytes;
+        long iface = allocatePool(MemoryType.BOOT_SERVICES_DATA, size);
+        for (int i = 0; i < functions.size(); i++) {
+            FunctionSpec f = functions.get(i);
+            Service s = f.handler() == null
+                    ? traps.unsupported(protocol + "." + f.name(), f.argc())
+                    : traps.define(protocol + "." + f.name(), f.argc(), f.handler());
+            memory.u64(iface + 8L * i, s.address());
+        }
+        return iface;
+    }
+
+    /** One member of a protocol interface; a null handler makes it an EFI_UNSUPPORTED stub. */
+    public record FunctionSpec(String name, int argc, dev.efiemu.core.trap.Handler handler) {}
+
+    // ---- running guest code ----
+
+    /**
+     * Calls guest function {@code fn(args...)} and runs until it returns; services it calls are
+     * dispatched on the way. Registers are restored afterwards, so this may be used from inside a
+     * service handler (event notify functions, StartImage).
+     */
+    public long callGuest(long fn, long... args) {
+        long[] saved = abi.saveRegisters(cpu);
+        int depth = ++frameDepth;
+        try {
+            abi.prepareCall(cpu, fn, returnTrap.address(), args);
+            runFrame(depth);
+            return abi.result(cpu);
+        } finally {
+            frameDepth--;
+            abi.restoreRegisters(cpu, saved);
+        }
+    }
+
+    private void runFrame(int depth) {
+        while (true) {
+            RunResult r = cpu.run(abi.pc(cpu), Cpu.FOREVER);
+            if (budgetExceeded) throw new MachineHalt(fault(RunOutcome.Kind.BUDGET, "time budget of " + config.budgetMillis() + " ms exceeded", -1));
+            if (pendingFault != null) {
+                String f = pendingFault;
+                pendingFault = null;
+                throw new MachineHalt(fault(RunOutcome.Kind.FAULT, f, -1));
+            }
+            if (r.isFault()) {
+                throw new MachineHalt(fault(RunOutcome.Kind.FAULT, describe(r), r.address()));
+            }
+            Service s = traps.takePending();
+            if (s == null) {
+                String why = r.kind() == RunResult.Kind.UNTIL || r.kind() == RunResult.Kind.STOPPED
+                        ? "the engine stopped outside any service (HLT or a jump to the top of memory)" : describe(r);
+                throw new MachineHalt(fault(RunOutcome.Kind.FAULT, why, -1));
+            }
+            if (s == returnTrap) {
+                if (frameDepth != depth) throw new IllegalStateException("guest returned into an outer frame");
+                return;
+            }
+            traps.dispatch(s);
+        }
+    }
+
+    /**
+     * Runs {@code body} (typically: start the payload) with the budget watchdog, turning every way
+     * a run can end into a {@link RunOutcome}.
+     */
+    public RunOutcome run(java.util.function.LongSupplier body) {
+        Timer watchdog = null;
+        if (config.budgetMillis() > 0) {
+            watchdog = new Timer("efiemu-budget", true);
+            watchdog.schedule(new TimerTask() {
+                @Override
+                public void run() {
+                    budgetExceeded = true;
+                    cpu.stop(); // the run ends here: never resumed after an asynchronous stop (DESIGN.md §2)
+                }
+            }, config.budgetMillis());
+        }
+        try {
+            long status = body.getAsLong();
+            return new RunOutcome(RunOutcome.Kind.RETURNED, status, null, null, "payload returned " + Status.name(status));
+        } catch (MachineHalt h) {
+            return h.outcome();
+        } finally {
+            if (watchdog != null) watchdog.cancel();
+        }
+    }
+
+    private RunOutcome fault(RunOutcome.Kind kind, String cause, long address) {
+        long pc = abi.pc(cpu);
+        byte[] code;
+        try {
+            code = cpu.read(pc, 16);
+        } catch (RuntimeException e) {
+            code = null;
+        }
+        String ret = null;
+        try {
+            long top = memory.u64(abi.sp(cpu));
+            ret = String.format("0x%x  %s", top, where(top));
+        } catch (RuntimeException e) {
+            // stack unreadable: leave it out
+        }
+        FaultReport report = new FaultReport(cause, pc, where(pc), address, address == -1 ? "" : where(address), code,
+                registers(), ret, trace.last());
+        return new RunOutcome(kind, 0, null, report, cause + " at " + where(pc));
+    }
+
+    /** "vmlinuz+0x1234", "service BS.AllocatePages", "firmware stub area", or "outside any image". */
+    public String where(long address) {
+        for (LoadedImageRecord i : images) {
+            if (i.contains(address)) return String.format("%s+0x%x", i.name(), address - i.base());
+        }
+        Service s = traps.at(address);
+        if (s != null) return "stub of " + s.name();
+        MemoryMap.Region r = map.find(address);
+        return r == null ? "unmapped" : "outside any image (" + r.typeName() + ")";
+    }
+
+    public Map<String, Long> registers() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        Reg[] regs = config.arch() == Arch.X86_64 ? X86Reg.values() : Arm64Reg.values();
+        for (Reg r : regs) {
+            try {
+                m.put(r.name(), cpu.reg(r));
+            } catch (RuntimeException e) {
+                // a register this engine cannot read: skip
+            }
+        }
+        return m;
+    }
+
+    private String describe(RunResult r) {
+        return switch (r.kind()) {
+            case MEMORY_FAULT -> "memory fault (" + r.detail() + ")";
+            case INVALID_INSTRUCTION -> "invalid instruction (" + r.detail() + ")";
+            default -> String.valueOf(r.detail());
+        };
+    }
+
+    private String describeInterrupt(int n) {
+        if (config.arch() != Arch.X86_64) return "CPU exception " + n;
+        String[] names = {"#DE divide error", "#DB debug", "NMI", "#BP breakpoint (int3)", "#OF overflow", "#BR bound",
+            "#UD invalid opcode", "#NM device not available", "#DF double fault", "coprocessor overrun", "#TS invalid TSS",
+            "#NP segment not present", "#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
+            "#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD exception"};
+        return n < names.length ? "CPU exception " + n + " " + names[n] : "interrupt " + n;
+    }
+
+    public long stackTop() {
+        return stackTop;
+    }
+
+    private void setSp(long sp) {
+        cpu.reg(config.arch() == Arch.X86_64 ? X86Reg.RSP : Arm64Reg.SP, sp);
+    }
+
+    @Override
+    public void close() {
+        cpu.close();
+    }
+}

@@ -1,0 +1,262 @@
+package dev.efiemu.core.boot;
+
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.MachineHalt;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.Status;
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.ServiceRegistry;
+import dev.efiemu.core.trap.Call;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Events, timers and task priority levels (UEFI spec §7.1) on a virtual clock: time passes only
+ * when the payload stalls or waits, so runs are reproducible. Notify functions are guest code,
+ * called through {@link Machine#callGuest}.
+ */
+public final class EventServices {
+    public static final int EVT_TIMER = 0x80000000, EVT_RUNTIME = 0x40000000, EVT_NOTIFY_WAIT = 0x100,
+            EVT_NOTIFY_SIGNAL = 0x200, EVT_SIGNAL_EXIT_BOOT_SERVICES = 0x201, EVT_SIGNAL_VIRTUAL_ADDRESS_CHANGE = 0x60000202;
+    public static final int TPL_APPLICATION = 4, TPL_CALLBACK = 8, TPL_NOTIFY = 16, TPL_HIGH_LEVEL = 31;
+    /** How much virtual time a WaitForEvent may let pass before we decide nothing will ever happen. */
+    static final long WAIT_LIMIT = 3600L * 10_000_000L;
+
+    static final class Event {
+        final long address;
+        final int type, tpl;
+        final long notify, context;
+        final Guid group;
+        boolean signaled;
+        int timerType;
+        long period, due = -1;
+
+        Event(long address, int type, int tpl, long notify, long context, Guid group) {
+            this.address = address;
+            this.type = type;
+            this.tpl = tpl;
+            this.notify = notify;
+            this.context = context;
+            this.group = group;
+        }
+    }
+
+    private final Machine m;
+    private final GuestMemory mem;
+    private final Map<Long, Event> events = new LinkedHashMap<>();
+    private final List<Event> queued = new ArrayList<>();
+    private int tpl = TPL_APPLICATION;
+    /** Virtual time in 100 ns units. */
+    private long now;
+    private long monotonic;
+
+    private EventServices(Machine m) {
+        this.m = m;
+        this.mem = m.memory();
+    }
+
+    public static EventServices of(Machine m) {
+        return m.extension(EventServices.class, () -> new EventServices(m));
+    }
+
+    public void register(ServiceRegistry r) {
+        r.add("RaiseTPL", 1, this::raiseTpl);
+        r.add("RestoreTPL", 1, this::restoreTpl);
+        r.add("CreateEvent", 5, c -> create(c, c.arg(0), c.arg(1), c.arg(2), c.arg(3), 0, c.arg(4)));
+        r.add("CreateEventEx", 6, c -> create(c, c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4), c.arg(5)));
+        r.add("SetTimer", 3, this::setTimer);
+        r.add("WaitForEvent", 3, this::waitForEvent);
+        r.add("SignalEvent", 1, c -> {
+            if (!events.containsKey(c.arg(0))) return Status.INVALID_PARAMETER;
+            signal(c.arg(0));
+            return Status.SUCCESS;
+        });
+        r.add("CloseEvent", 1, this::close);
+        r.add("CheckEvent", 1, c -> check(c.arg(0)));
+        r.add("Stall", 1, c -> {
+            advance(c.arg(0) * 10);
+            return Status.SUCCESS;
+        });
+        r.add("SetWatchdogTimer", 4, c -> {
+            c.note("timeout " + c.arg(0) + " s (not enforced: virtual time)");
+            return Status.SUCCESS;
+        });
+        r.add("GetNextMonotonicCount", 1, c -> {
+            if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
+            mem.u64(c.arg(0), ++monotonic);
+            return Status.SUCCESS;
+        });
+    }
+
+    public long now() {
+        return now;
+    }
+
+    long raiseTpl(Call c) {
+        int old = tpl;
+        tpl = (int) c.arg(0);
+        return old;
+    }
+
+    long restoreTpl(Call c) {
+        tpl = (int) c.arg(0);
+        dispatchQueued();
+        return 0;
+    }
+
+    long create(Call c, long type, long notifyTpl, long fn, long ctx, long groupPtr, long eventPtr) {
+        if (eventPtr == 0) return Status.INVALID_PARAMETER;
+        int t = (int) type;
+        if ((t & (EVT_NOTIFY_SIGNAL | EVT_NOTIFY_WAIT)) != 0) {
+            if (fn == 0 || notifyTpl <= TPL_APPLICATION || notifyTpl > TPL_HIGH_LEVEL) return Status.INVALID_PARAMETER;
+        }
+        Guid group = groupPtr != 0 ? mem.guid(groupPtr) : null;
+        if (t == EVT_SIGNAL_EXIT_BOOT_SERVICES) group = Guids.EVENT_GROUP_EXIT_BOOT_SERVICES;
+        if (t == EVT_SIGNAL_VIRTUAL_ADDRESS_CHANGE) group = Guids.EVENT_GROUP_VIRTUAL_ADDRESS_CHANGE;
+        long address = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 16);
+        events.put(address, new Event(address, t, (int) notifyTpl, fn, ctx, group));
+        mem.u64(eventPtr, address);
+        if (group != null) c.note("group " + Guids.name(group));
+        return Status.SUCCESS;
+    }
+
+    /** A plain wait event owned by the firmware (e.g. ConIn.WaitForKey); signal it with {@link #signal}. */
+    public long createFirmwareEvent() {
+        long address = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 16);
+        events.put(address, new Event(address, 0, TPL_APPLICATION, 0, 0, null));
+        return address;
+    }
+
+    long setTimer(Call c) {
+        Event e = events.get(c.arg(0));
+        if (e == null || (e.type & EVT_TIMER) == 0 || c.arg(1) > 2) return Status.INVALID_PARAMETER;
+        e.timerType = (int) c.arg(1);
+        e.period = c.arg(2);
+        e.due = e.timerType == 0 ? -1 : now + Math.max(1, e.period);
+        return Status.SUCCESS;
+    }
+
+    long close(Call c) {
+        Event e = events.remove(c.arg(0));
+        if (e == null) return Status.INVALID_PARAMETER;
+        queued.remove(e);
+        m.handles().forgetNotifiesOf(e.address);
+        return Status.SUCCESS;
+    }
+
+    long check(long address) {
+        Event e = events.get(address);
+        if (e == null || (e.type & EVT_NOTIFY_SIGNAL) != 0) return Status.INVALID_PARAMETER;
+        if (!e.signaled && (e.type & EVT_NOTIFY_WAIT) != 0) m.callGuest(e.notify, e.address, e.context);
+        if (e.signaled) {
+            e.signaled = false;
+            return Status.SUCCESS;
+        }
+        return Status.NOT_READY;
+    }
+
+    long waitForEvent(Call c) {
+        long n = c.arg(0), list = c.arg(1), indexPtr = c.arg(2);
+        if (tpl != TPL_APPLICATION) return Status.UNSUPPORTED;
+        if (n == 0 || list == 0 || indexPtr == 0) return Status.INVALID_PARAMETER;
+        long start = now;
+        while (true) {
+            for (long i = 0; i < n; i++) {
+                long st = check(mem.u64(list + 8 * i));
+                if (st == Status.SUCCESS) {
+                    mem.u64(indexPtr, i);
+                    return Status.SUCCESS;
+                }
+                if (st == Status.INVALID_PARAMETER) {
+                    mem.u64(indexPtr, i);
+                    return st;
+                }
+            }
+            long next = nextDue();
+            if (next < 0 || next - start > WAIT_LIMIT) {
+                throw new MachineHalt(new RunOutcome(RunOutcome.Kind.FAULT, 0, null, null,
+                        "the payload waits for an event that can never be signalled here (a key press?)"));
+            }
+            advance(next - now);
+        }
+    }
+
+    private long nextDue() {
+        long best = -1;
+        for (Event e : events.values()) if (e.due >= 0 && (best < 0 || e.due < best)) best = e.due;
+        return best;
+    }
+
+    /** Lets virtual time pass, firing timers as they fall due. */
+    public void advance(long ticks) {
+        long target = now + ticks;
+        while (true) {
+            long next = nextDue();
+            if (next < 0 || next > target) break;
+            now = next;
+            for (Event e : List.copyOf(events.values())) {
+                if (e.due >= 0 && e.due <= now) {
+                    e.due = e.timerType == 1 && e.period > 0 ? now + e.period : -1;
+                    signal(e.address);
+                }
+            }
+        }
+        now = target;
+    }
+
+    /** SignalEvent semantics, including event groups (§7.1 CreateEventEx). */
+    public void signal(long address) {
+        Event e = events.get(address);
+        if (e == null) return;
+        List<Event> targets = new ArrayList<>();
+        if (e.group != null) {
+            for (Event o : events.values()) if (e.group.equals(o.group)) targets.add(o);
+        } else {
+            targets.add(e);
+        }
+        for (Event t : targets) signalOne(t);
+    }
+
+    /** Signals every event of a group (ExitBootServices, ReadyToBoot...). */
+    public void signalGroup(Guid group) {
+        for (Event o : List.copyOf(events.values())) if (group.equals(o.group)) signalOne(o);
+    }
+
+    private void signalOne(Event e) {
+        if ((e.type & EVT_NOTIFY_SIGNAL) != 0) {
+            if (e.tpl > tpl) {
+                notifyNow(e);
+            } else if (!queued.contains(e)) {
+                queued.add(e);
+            }
+        } else {
+            e.signaled = true;
+        }
+    }
+
+    private void notifyNow(Event e) {
+        int saved = tpl;
+        tpl = e.tpl;
+        try {
+            m.callGuest(e.notify, e.address, e.context);
+        } finally {
+            tpl = saved;
+        }
+    }
+
+    private void dispatchQueued() {
+        while (true) {
+            Event next = null;
+            for (Event e : queued) if (e.tpl > tpl && (next == null || e.tpl > next.tpl)) next = e;
+            if (next == null) return;
+            queued.remove(next);
+            notifyNow(next);
+        }
+    }
+
+}

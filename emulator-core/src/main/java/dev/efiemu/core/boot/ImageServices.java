@@ -1,0 +1,242 @@
+package dev.efiemu.core.boot;
+
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.HandoffState;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.MachineHalt;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.Status;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.image.ImageExit;
+import dev.efiemu.core.image.ImageFile;
+import dev.efiemu.core.image.LoadedImageProtocol;
+import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.memory.MemoryMap;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.ServiceRegistry;
+import dev.efiemu.core.tables.SystemTables;
+import dev.efiemu.core.trap.Call;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Image services (UEFI spec §7.4): LoadImage, StartImage, Exit, UnloadImage, ExitBootServices. */
+public final class ImageServices {
+    static final int SUBSYSTEM_APPLICATION = 10, SUBSYSTEM_BOOT_DRIVER = 11, SUBSYSTEM_RUNTIME_DRIVER = 12;
+    private static final Logger log = LoggerFactory.getLogger(ImageServices.class);
+
+    /** Reads an image a device path names (through SimpleFileSystem or LoadFile2); null when nothing serves it. */
+    public interface PathReader {
+        byte[] read(Machine m, byte[] devicePath);
+    }
+
+    private final Machine m;
+    private final GuestMemory mem;
+    private final Supplier<SystemTables> tables;
+    private final Function<byte[], ImageFile> parser;
+    private final Map<Long, LoadedImageRecord> images = new HashMap<>();
+    private final Map<Long, Boolean> started = new HashMap<>();
+    private final Deque<Long> running = new ArrayDeque<>();
+    private PathReader pathReader = (mm, p) -> null;
+
+    public ImageServices(Machine m, Supplier<SystemTables> tables, Function<byte[], ImageFile> parser) {
+        this.m = m;
+        this.mem = m.memory();
+        this.tables = tables;
+        this.parser = parser;
+    }
+
+    public static ImageServices of(Machine m) {
+        return m.extension(ImageServices.class);
+    }
+
+    public void pathReader(PathReader r) {
+        this.pathReader = r;
+    }
+
+    public void register(ServiceRegistry r) {
+        r.add("LoadImage", 6, this::loadImage);
+        r.add("StartImage", 3, this::startImage);
+        r.add("Exit", 4, this::exit);
+        r.add("UnloadImage", 1, this::unloadImage);
+        r.add("ExitBootServices", 2, this::exitBootServices);
+    }
+
+    long loadImage(Call c) {
+        long parent = c.arg(1), pathPtr = c.arg(2), src = c.arg(3), srcSize = c.arg(4), out = c.arg(5);
+        if (out == 0 || images.get(parent) == null) return Status.INVALID_PARAMETER;
+        byte[] path = pathPtr != 0 ? DevicePaths.read(mem, pathPtr) : null;
+        byte[] file;
+        if (src != 0) {
+            file = mem.read(src, (int) srcSize);
+        } else {
+            if (path == null) return Status.INVALID_PARAMETER;
+            file = pathReader.read(m, path);
+            if (file == null) return Status.NOT_FOUND;
+        }
+        try {
+            LoadedImageRecord rec = load(file, "image" + (images.size() + 1), parent, 0, path);
+            mem.u64(out, rec.handle().address());
+            c.note(String.format("%d bytes -> %s at 0x%x", file.length, rec.name(), rec.base()));
+            return Status.SUCCESS;
+        } catch (LoadFailure e) {
+            c.note(e.getMessage());
+            return e.status;
+        }
+    }
+
+    /** A LoadImage refusal with the status the spec gives it. */
+    public static final class LoadFailure extends RuntimeException {
+        public final long status;
+
+        public LoadFailure(long status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    /**
+     * Loads a PE image into memory and gives it a handle with LoadedImage and
+     * LoadedImageDevicePath (§7.4 LoadImage, §9.1, §9.2).
+     *
+     * @param devicePath the full device path it was loaded from (or null)
+     */
+    public LoadedImageRecord load(byte[] file, String name, long parent, long deviceHandle, byte[] devicePath) {
+        ImageFile pe;
+        try {
+            pe = parser.apply(file);
+        } catch (RuntimeException e) {
+            throw new LoadFailure(Status.LOAD_ERROR, name + ": " + e.getMessage());
+        }
+        if (pe.machine() != m.config().arch().peMachine()) {
+            throw new LoadFailure(Status.UNSUPPORTED, String.format("%s: PE machine 0x%x, this machine is %s", name, pe.machine(), m.config().arch()));
+        }
+        int codeType, dataType;
+        switch (pe.subsystem()) {
+            case SUBSYSTEM_APPLICATION -> { codeType = MemoryType.LOADER_CODE.code(); dataType = MemoryType.LOADER_DATA.code(); }
+            case SUBSYSTEM_BOOT_DRIVER -> { codeType = MemoryType.BOOT_SERVICES_CODE.code(); dataType = MemoryType.BOOT_SERVICES_DATA.code(); }
+            case SUBSYSTEM_RUNTIME_DRIVER -> { codeType = MemoryType.RUNTIME_SERVICES_CODE.code(); dataType = MemoryType.RUNTIME_SERVICES_DATA.code(); }
+            default -> throw new LoadFailure(Status.UNSUPPORTED, name + ": PE subsystem " + pe.subsystem() + " is not an EFI image");
+        }
+        long align = Math.max(MemoryMap.PAGE, pe.sectionAlignment());
+        long pages = (pe.sizeOfImage() + MemoryMap.PAGE - 1) / MemoryMap.PAGE;
+        long slack = align / MemoryMap.PAGE - 1;
+        long raw = m.memoryMap().allocate(MemoryMap.AllocateType.ANY_PAGES, codeType, pages + slack, 0);
+        long base = (raw + align - 1) & -align;
+        if (base > raw) m.memoryMap().free(raw, (base - raw) / MemoryMap.PAGE);
+        long tail = raw + (pages + slack) * MemoryMap.PAGE - (base + pages * MemoryMap.PAGE);
+        if (tail > 0) m.memoryMap().free(base + pages * MemoryMap.PAGE, tail / MemoryMap.PAGE);
+        mem.write(base, pe.mapAt(base));
+
+        Handle h = m.handles().create();
+        long li = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, LoadedImageProtocol.SIZE);
+        long filePath = 0, fullPath = 0;
+        if (devicePath != null) {
+            fullPath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, devicePath.length);
+            mem.write(fullPath, devicePath);
+            filePath = fullPath; // the file part of the path, when a device handle precedes it, is set by the caller
+        }
+        LoadedImageProtocol.write(mem, li, parent, tables.get().systemTable(), deviceHandle, filePath, base,
+                pages * MemoryMap.PAGE, codeType, dataType);
+        m.installProtocol(h, Guids.LOADED_IMAGE, li);
+        m.installProtocol(h, Guids.LOADED_IMAGE_DEVICE_PATH, fullPath);
+        LoadedImageRecord rec = new LoadedImageRecord(h, name, base, pages * MemoryMap.PAGE, base + pe.entryPointRva(),
+                pe.subsystem(), li, pages);
+        images.put(h.address(), rec);
+        m.images().add(rec);
+        log.debug("loaded {} at 0x{} entry 0x{}", name, Long.toHexString(base), Long.toHexString(rec.entry()));
+        return rec;
+    }
+
+    /** Sets EFI_LOADED_IMAGE_PROTOCOL.LoadOptions to a UTF-16 command line (what Linux stubs read). */
+    public void setLoadOptions(LoadedImageRecord rec, String cmdline) {
+        byte[] opts = GuestMemory.utf16z(cmdline);
+        long a = m.allocatePool(MemoryType.LOADER_DATA, opts.length);
+        mem.write(a, opts);
+        mem.u32(rec.protocolAddr() + LoadedImageProtocol.LOAD_OPTIONS_SIZE, opts.length);
+        mem.u64(rec.protocolAddr() + LoadedImageProtocol.LOAD_OPTIONS, a);
+    }
+
+    /** Runs an image's entry point; returns its status (its return value or what it passed to Exit). */
+    public long start(LoadedImageRecord rec, long exitDataSizePtr, long exitDataPtr) {
+        long h = rec.handle().address();
+        started.put(h, true);
+        running.push(h);
+        long status;
+        try {
+            status = m.callGuest(rec.entry(), h, tables.get().systemTable());
+        } catch (ImageExit e) {
+            if (e.handle != h) throw e;
+            status = e.status;
+            if (exitDataSizePtr != 0) mem.u64(exitDataSizePtr, e.exitDataSize);
+            if (exitDataPtr != 0) mem.u64(exitDataPtr, e.exitData);
+        } finally {
+            running.pop();
+        }
+        // §7.4 StartImage: an application is unloaded once it returns (edk2 does the same).
+        if (rec.subsystem() == SUBSYSTEM_APPLICATION || Status.isError(status)) unload(rec);
+        return status;
+    }
+
+    long startImage(Call c) {
+        LoadedImageRecord rec = images.get(c.arg(0));
+        if (rec == null || started.containsKey(c.arg(0))) return Status.INVALID_PARAMETER;
+        c.note(rec.name());
+        return start(rec, c.arg(1), c.arg(2));
+    }
+
+    long exit(Call c) {
+        long h = c.arg(0);
+        LoadedImageRecord rec = images.get(h);
+        if (rec == null) return Status.INVALID_PARAMETER;
+        if (!started.containsKey(h)) {
+            unload(rec);
+            return Status.SUCCESS;
+        }
+        if (running.isEmpty() || running.peek() != h) return Status.INVALID_PARAMETER;
+        c.note(rec.name() + " exits with " + Status.name(c.arg(1)));
+        throw new ImageExit(h, c.arg(1), c.arg(2), c.arg(3));
+    }
+
+    long unloadImage(Call c) {
+        LoadedImageRecord rec = images.get(c.arg(0));
+        if (rec == null) return Status.INVALID_PARAMETER;
+        if (started.containsKey(c.arg(0))) return Status.UNSUPPORTED; // no Unload function support yet
+        unload(rec);
+        return Status.SUCCESS;
+    }
+
+    private void unload(LoadedImageRecord rec) {
+        images.remove(rec.handle().address());
+        m.images().remove(rec);
+        Handle h = rec.handle();
+        for (var g : h.guids()) m.handles().uninstall(h, g);
+        m.memoryMap().free(rec.base(), rec.pages());
+    }
+
+    /** §7.4 ExitBootServices: a stale map key is refused; otherwise the machine freezes. */
+    long exitBootServices(Call c) {
+        EventServices events = EventServices.of(m);
+        events.signalGroup(Guids.EVENT_GROUP_BEFORE_EXIT_BOOT_SERVICES);
+        if (c.arg(1) != m.memoryMap().mapKey()) {
+            c.note("stale map key " + c.arg(1) + ", current " + m.memoryMap().mapKey());
+            return Status.INVALID_PARAMETER;
+        }
+        events.signalGroup(Guids.EVENT_GROUP_EXIT_BOOT_SERVICES);
+        m.endBootServices();
+        Map<String, Long> config = new LinkedHashMap<>();
+        tables.get().configTables().forEach((g, a) -> config.put(Guids.name(g), a));
+        HandoffState state = new HandoffState(m.registers(), m.memoryMap().regions(), config, tables.get().systemTable());
+        c.note("map key " + c.arg(1));
+        throw new MachineHalt(new RunOutcome(RunOutcome.Kind.EXIT_BOOT_SERVICES, Status.SUCCESS, state, null,
+                "reached ExitBootServices"));
+    }
+}

@@ -1,0 +1,17 @@
+package dev.efiemu.core.image;
+
+/** Unwinds guest frames from Exit() to the StartImage that started the exiting image (UEFI spec §7.4 Exit). */
+public final class ImageExit extends RuntimeException {
+    public final long handle;
+    public final long status;
+    public final long exitDataSize;
+    public final long exitData;
+
+    public ImageExit(long handle, long status, long exitDataSize, long exitData) {
+        super("Exit", null, false, false);
+        this.handle = handle;
+        this.status = status;
+        this.exitDataSize = exitDataSize;
+        this.exitData = exitData;
+    }
+}

@@ -1,0 +1,214 @@
+package dev.efiemu.core.memory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The UEFI memory map and page allocator (UEFI spec §7.2: AllocatePages, FreePages, GetMemoryMap).
+ * Covers the target machine's physical address space: RAM as Conventional memory, firmware and
+ * payload allocations with their types, and the platform's reserved/MMIO ranges (which can never
+ * be allocated or freed). Adjacent equal regions merge; every change bumps the map key.
+ */
+public final class MemoryMap {
+    public static final long PAGE = 4096;
+    /** EFI_MEMORY_UC | WC | WT | WB: what RAM supports (§7.2, EFI_MEMORY_DESCRIPTOR.Attribute). */
+    public static final long ATTR_RAM = 0xf;
+    public static final long ATTR_UC = 0x1;
+    public static final long ATTR_RUNTIME = 0x8000000000000000L;
+    /** Bytes per descriptor we hand out (edk2's size: 40 bytes of fields, 8 of padding). */
+    public static final int DESCRIPTOR_SIZE = 48;
+    public static final int DESCRIPTOR_VERSION = 1;
+
+    /** How AllocatePages chooses (EFI_ALLOCATE_TYPE). */
+    public enum AllocateType { ANY_PAGES, MAX_ADDRESS, ADDRESS }
+
+    /**
+     * One map entry.
+     *
+     * @param fixed set by the platform (reserved, MMIO, firmware image areas): never allocated or freed
+     */
+    public record Region(long start, long pages, int type, long attribute, boolean fixed) {
+        public long end() {
+            return start + pages * PAGE;
+        }
+
+        public String typeName() {
+            MemoryType t = MemoryType.of(type);
+            return t != null ? t.shortName() : String.format("0x%x", type);
+        }
+    }
+
+    private final TreeMap<Long, Region> regions = new TreeMap<>();
+    private long mapKey = 1;
+    private long highest;
+
+    /** Adds RAM [start, end) as Conventional memory. */
+    public void addRam(long start, long end) {
+        put(new Region(start, pages(start, end), MemoryType.CONVENTIONAL.code(), ATTR_RAM, false));
+    }
+
+    /** Describes a platform range that is not allocatable RAM (reserved RAM, ACPI, MMIO). */
+    public void addFixed(long start, long end, MemoryType type, long attribute) {
+        put(new Region(start, pages(start, end), type.code(), attribute, true));
+    }
+
+    private static long pages(long start, long end) {
+        if ((start & (PAGE - 1)) != 0 || (end & (PAGE - 1)) != 0 || end <= start) {
+            throw new IllegalArgumentException(String.format("bad range 0x%x-0x%x", start, end));
+        }
+        return (end - start) / PAGE;
+    }
+
+    private void put(Region r) {
+        var below = regions.floorEntry(r.end() - 1);
+        if (below != null && below.getValue().end() > r.start()) {
+            throw new IllegalArgumentException(String.format("range 0x%x-0x%x overlaps %s", r.start(), r.end(), below.getValue()));
+        }
+        regions.put(r.start(), r);
+        highest = Math.max(highest, r.end());
+        mapKey++;
+    }
+
+    public long mapKey() {
+        return mapKey;
+    }
+
+    /**
+     * AllocatePages. Returns the base address, or throws {@link AllocationException} with the status
+     * the spec requires (OUT_OF_RESOURCES, NOT_FOUND).
+     */
+    public long allocate(AllocateType how, int type, long pages, long address) {
+        if (pages <= 0) throw AllocationException.invalid("zero pages");
+        long size = pages * PAGE;
+        if (size / PAGE != pages || size < 0) throw AllocationException.outOfResources();
+        long base;
+        switch (how) {
+            case ADDRESS -> {
+                if ((address & (PAGE - 1)) != 0) throw AllocationException.notFound();
+                if (!isFree(address, size)) throw AllocationException.notFound();
+                base = address;
+            }
+            case MAX_ADDRESS -> base = topDown(size, address);
+            default -> base = topDown(size, -1L);
+        }
+        retype(base, size, type, false);
+        return base;
+    }
+
+    /** The highest free range of {@code size} bytes ending at or below {@code maxAddress} (inclusive; -1 = none). */
+    private long topDown(long size, long maxAddress) {
+        long limit = maxAddress == -1L ? Long.MAX_VALUE : maxAddress + 1 & ~(PAGE - 1);
+        if (maxAddress != -1L && maxAddress + 1 == 0) limit = Long.MAX_VALUE;
+        for (Region r : regions.descendingMap().values()) {
+            if (r.type != MemoryType.CONVENTIONAL.code() || r.fixed) continue;
+            long top = Math.min(r.end(), limit);
+            if (top - r.start >= size) return top - size;
+        }
+        throw maxAddress == -1L ? AllocationException.outOfResources() : AllocationException.notFound();
+    }
+
+    private boolean isFree(long start, long size) {
+        long at = start;
+        while (at < start + size) {
+            var e = regions.floorEntry(at);
+            if (e == null) return false;
+            Region r = e.getValue();
+            if (r.end() <= at || r.type != MemoryType.CONVENTIONAL.code() || r.fixed) return false;
+            at = r.end();
+        }
+        return true;
+    }
+
+    /** FreePages: the range must be allocated (not free, not a platform range). */
+    public void free(long start, long pages) {
+        long size = pages * PAGE;
+        if ((start & (PAGE - 1)) != 0 || pages <= 0) throw AllocationException.invalid("unaligned or empty range");
+        long at = start;
+        while (at < start + size) {
+            var e = regions.floorEntry(at);
+            if (e == null || e.getValue().end() <= at) throw AllocationException.notFound();
+            Region r = e.getValue();
+            if (r.fixed || r.type == MemoryType.CONVENTIONAL.code()) throw AllocationException.notFound();
+            at = r.end();
+        }
+        retype(start, size, MemoryType.CONVENTIONAL.code(), false);
+    }
+
+    /** Marks [start, start+size) as {@code type}; the range must lie inside described memory. */
+    public void retype(long start, long size, int type, boolean fixed) {
+        long end = start + size;
+        List<Region> touched = new ArrayList<>();
+        var first = regions.floorKey(start);
+        for (Map.Entry<Long, Region> e : regions.tailMap(first == null ? start : first, true).entrySet()) {
+            if (e.getKey() >= end) break;
+            if (e.getValue().end() > start) touched.add(e.getValue());
+        }
+        for (Region r : touched) {
+            regions.remove(r.start);
+            if (r.start < start) regions.put(r.start, withRange(r, r.start, start));
+            if (r.end() > end) regions.put(end, withRange(r, end, r.end()));
+        }
+        long attr = MemoryType.of(type) != null && MemoryType.of(type).runtime() ? ATTR_RAM | ATTR_RUNTIME : ATTR_RAM;
+        regions.put(start, new Region(start, size / PAGE, type, attr, fixed));
+        merge();
+        mapKey++;
+    }
+
+    private static Region withRange(Region r, long start, long end) {
+        return new Region(start, (end - start) / PAGE, r.type, r.attribute, r.fixed);
+    }
+
+    private void merge() {
+        Region prev = null;
+        List<Region> all = new ArrayList<>(regions.values());
+        regions.clear();
+        for (Region r : all) {
+            if (prev != null && prev.end() == r.start && prev.type == r.type && prev.attribute == r.attribute && prev.fixed == r.fixed) {
+                prev = new Region(prev.start, prev.pages + r.pages, r.type, r.attribute, r.fixed);
+            } else {
+                if (prev != null) regions.put(prev.start, prev);
+                prev = r;
+            }
+        }
+        if (prev != null) regions.put(prev.start, prev);
+    }
+
+    /** The region containing {@code address}, or null. */
+    public Region find(long address) {
+        var e = regions.floorEntry(address);
+        return e != null && e.getValue().end() > address ? e.getValue() : null;
+    }
+
+    public List<Region> regions() {
+        return List.copyOf(regions.values());
+    }
+
+    /** The end of the highest described range. */
+    public long highestAddress() {
+        return highest;
+    }
+
+    /** The map as EFI_MEMORY_DESCRIPTORs of {@link #DESCRIPTOR_SIZE} bytes each. */
+    public byte[] encode() {
+        var b = java.nio.ByteBuffer.allocate(regions.size() * DESCRIPTOR_SIZE).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int i = 0;
+        for (Region r : regions.values()) {
+            int o = i++ * DESCRIPTOR_SIZE;
+            b.putInt(o, r.type);
+            b.putLong(o + 8, r.start);
+            b.putLong(o + 16, 0);
+            b.putLong(o + 24, r.pages);
+            b.putLong(o + 32, r.attribute);
+        }
+        return b.array();
+    }
+
+    /** Bytes the pages of each type take, for summaries. */
+    public Map<String, Long> bytesByType() {
+        Map<String, Long> m = new TreeMap<>();
+        for (Region r : regions.values()) m.merge(r.typeName(), r.pages * PAGE, Long::sum);
+        return m;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.efiemu.core.runtime;
+
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.MachineHalt;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.Status;
+import dev.efiemu.core.boot.EventServices;
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.tables.ServiceRegistry;
+import dev.efiemu.core.trap.Call;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+
+/**
+ * Runtime services (UEFI spec §8): time from a fixed epoch plus the virtual clock (reproducible),
+ * variables over {@link VariableStore}, ResetSystem ending the run. SetVirtualAddressMap and
+ * capsules are left EFI_UNSUPPORTED, which Linux tolerates (DESIGN.md §4).
+ */
+public final class RuntimeServices {
+    /** The wall clock the guest sees at virtual time 0. */
+    public static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
+    static final String[] RESET_TYPES = {"cold", "warm", "shutdown", "platform-specific"};
+
+    private final Machine m;
+    private final GuestMemory mem;
+    private final VariableStore vars;
+
+    public RuntimeServices(Machine m, VariableStore vars) {
+        this.m = m;
+        this.mem = m.memory();
+        this.vars = vars;
+    }
+
+    public void register(ServiceRegistry r) {
+        r.add("GetTime", 2, this::getTime);
+        r.add("GetVariable", 5, this::getVariable);
+        r.add("GetNextVariableName", 3, this::getNextVariableName);
+        r.add("SetVariable", 5, this::setVariable);
+        r.add("QueryVariableInfo", 4, this::queryVariableInfo);
+        r.add("ResetSystem", 4, this::resetSystem);
+    }
+
+    /** EFI_TIME (§8.3.1): u16 Year, u8 Month, Day, Hour, Minute, Second, pad, u32 Nanosecond, i16 TimeZone, u8 Daylight, pad. */
+    long getTime(Call c) {
+        if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
+        long ticks = EventServices.of(m).now();
+        ZonedDateTime t = EPOCH.plusNanos(ticks * 100).atZone(ZoneOffset.UTC);
+        long a = c.arg(0);
+        mem.u16(a, t.getYear());
+        mem.u8(a + 2, t.getMonthValue());
+        mem.u8(a + 3, t.getDayOfMonth());
+        mem.u8(a + 4, t.getHour());
+        mem.u8(a + 5, t.getMinute());
+        mem.u8(a + 6, t.getSecond());
+        mem.u8(a + 7, 0);
+        mem.u32(a + 8, t.getNano());
+        mem.u16(a + 12, 0x7ff); // EFI_UNSPECIFIED_TIMEZONE
+        mem.u8(a + 14, 0);
+        mem.u8(a + 15, 0);
+        if (c.arg(1) != 0) {
+            // EFI_TIME_CAPABILITIES {u32 Resolution, u32 Accuracy, BOOLEAN SetsToZero}
+            mem.u32(c.arg(1), 1);
+            mem.u32(c.arg(1) + 4, 50_000_000);
+            mem.u8(c.arg(1) + 8, 0);
+        }
+        return Status.SUCCESS;
+    }
+
+    long getVariable(Call c) {
+        long namePtr = c.arg(0), guidPtr = c.arg(1), attrPtr = c.arg(2), sizePtr = c.arg(3), data = c.arg(4);
+        if (namePtr == 0 || guidPtr == 0 || sizePtr == 0) return Status.INVALID_PARAMETER;
+        String name = mem.utf16z(namePtr, 1024);
+        Guid g = mem.guid(guidPtr);
+        c.note(Guids.name(g) + ":" + name);
+        VariableStore.Variable v = vars.get(name, g);
+        if (v == null || (!m.bootServicesActive() && (v.attributes() & VariableStore.RUNTIME_ACCESS) == 0)) return Status.NOT_FOUND;
+        long have = mem.u64(sizePtr);
+        mem.u64(sizePtr, v.data().length);
+        if (attrPtr != 0) mem.u32(attrPtr, v.attributes());
+        if (have < v.data().length) return Status.BUFFER_TOO_SMALL;
+        if (data == 0) return Status.INVALID_PARAMETER;
+        mem.write(data, v.data());
+        return Status.SUCCESS;
+    }
+
+    long getNextVariableName(Call c) {
+        long sizePtr = c.arg(0), namePtr = c.arg(1), guidPtr = c.arg(2);
+        if (sizePtr == 0 || namePtr == 0 || guidPtr == 0) return Status.INVALID_PARAMETER;
+        String current = mem.utf16z(namePtr, 1024);
+        Guid g = mem.guid(guidPtr);
+        var keys = vars.keys();
+        int next;
+        if (current.isEmpty()) {
+            next = 0;
+        } else {
+            int i = keys.indexOf(new VariableStore.Key(current, g));
+            if (i < 0) return Status.INVALID_PARAMETER;
+            next = i + 1;
+        }
+        if (next >= keys.size()) return Status.NOT_FOUND;
+        VariableStore.Key k = keys.get(next);
+        byte[] enc = GuestMemory.utf16z(k.name());
+        long have = mem.u64(sizePtr);
+        mem.u64(sizePtr, enc.length);
+        if (have < enc.length) return Status.BUFFER_TOO_SMALL;
+        mem.write(namePtr, enc);
+        mem.guid(guidPtr, k.vendor());
+        return Status.SUCCESS;
+    }
+
+    long setVariable(Call c) {
+        long namePtr = c.arg(0), guidPtr = c.arg(1), size = c.arg(3), data = c.arg(4);
+        int attrs = (int) c.arg(2);
+        if (namePtr == 0 || guidPtr == 0) return Status.INVALID_PARAMETER;
+        String name = mem.utf16z(namePtr, 1024);
+        Guid g = mem.guid(guidPtr);
+        c.note(Guids.name(g) + ":" + name + " (" + size + " bytes, attrs 0x" + Integer.toHexString(attrs) + ")");
+        if (name.isEmpty() || (size != 0 && data == 0) || size > VariableStore.MAX_VARIABLE) return Status.INVALID_PARAMETER;
+        if ((attrs & VariableStore.RUNTIME_ACCESS) != 0 && (attrs & VariableStore.BOOTSERVICE_ACCESS) == 0) {
+            return Status.INVALID_PARAMETER; // §8.2 SetVariable: RT access requires BS access
+        }
+        if ((attrs & (VariableStore.AUTHENTICATED_WRITE_ACCESS | VariableStore.TIME_BASED_AUTHENTICATED_WRITE_ACCESS
+                | VariableStore.HARDWARE_ERROR_RECORD)) != 0) {
+            return Status.UNSUPPORTED; // authenticated writes need a key database: not modelled yet
+        }
+        if (!m.bootServicesActive() && (attrs & VariableStore.RUNTIME_ACCESS) == 0 && size != 0) return Status.INVALID_PARAMETER;
+        VariableStore.Variable old = vars.get(name, g);
+        boolean append = (attrs & VariableStore.APPEND_WRITE) != 0;
+        int plain = attrs & ~VariableStore.APPEND_WRITE;
+        if (old != null && size != 0 && old.attributes() != plain && plain != 0) return Status.INVALID_PARAMETER;
+        if (size == 0 && !append || plain == 0) {
+            if (old == null) return Status.NOT_FOUND;
+            vars.putByPayload(name, g, old.attributes(), new byte[0]);
+            return Status.SUCCESS;
+        }
+        byte[] bytes = mem.read(data, (int) size);
+        if (append && old != null) {
+            byte[] joined = java.util.Arrays.copyOf(old.data(), old.data().length + bytes.length);
+            System.arraycopy(bytes, 0, joined, old.data().length, bytes.length);
+            bytes = joined;
+        }
+        if (vars.usedBytes() + bytes.length > VariableStore.MAX_STORAGE) return Status.OUT_OF_RESOURCES;
+        vars.putByPayload(name, g, plain, bytes);
+        return Status.SUCCESS;
+    }
+
+    long queryVariableInfo(Call c) {
+        if (c.arg(1) == 0 || c.arg(2) == 0 || c.arg(3) == 0 || c.arg(0) == 0) return Status.INVALID_PARAMETER;
+        mem.u64(c.arg(1), VariableStore.MAX_STORAGE);
+        mem.u64(c.arg(2), Math.max(0, VariableStore.MAX_STORAGE - vars.usedBytes()));
+        mem.u64(c.arg(3), VariableStore.MAX_VARIABLE);
+        return Status.SUCCESS;
+    }
+
+    long resetSystem(Call c) {
+        int type = (int) c.arg(0);
+        String name = type >= 0 && type < RESET_TYPES.length ? RESET_TYPES[type] : "type " + type;
+        throw new MachineHalt(new RunOutcome(RunOutcome.Kind.RESET, c.arg(1), null, null,
+                "payload called ResetSystem(" + name + ", " + Status.name(c.arg(1)) + ")"));
+    }
+}

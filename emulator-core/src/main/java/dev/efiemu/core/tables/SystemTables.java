@@ -1,0 +1,162 @@
+package dev.efiemu.core.tables;
+
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.trap.Service;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+
+/**
+ * EFI_SYSTEM_TABLE, EFI_BOOT_SERVICES and EFI_RUNTIME_SERVICES in guest memory (UEFI spec §4.2–§4.6):
+ * signatures, revisions, CRC32s, the console handles and the configuration table. The system and
+ * runtime tables are RuntimeServicesData, the boot services table BootServicesData.
+ */
+public final class SystemTables {
+    public static final long SYSTEM_TABLE_SIGNATURE = 0x5453595320494249L; // "IBI SYST"
+    public static final long BOOT_SERVICES_SIGNATURE = 0x56524553544f4f42L; // "BOOTSERV"
+    public static final long RUNTIME_SERVICES_SIGNATURE = 0x56524553544e5552L; // "RUNTSERV"
+    public static final int REVISION = (2 << 16) | 100; // UEFI 2.10
+    public static final String VENDOR = "efiemu";
+    public static final int FIRMWARE_REVISION = 0x00010000;
+
+    /** EFI_BOOT_SERVICES members after the header, in spec order (§4.4.1). */
+    public static final List<String> BOOT_SERVICES = List.of(
+            "RaiseTPL", "RestoreTPL", "AllocatePages", "FreePages", "GetMemoryMap", "AllocatePool", "FreePool",
+            "CreateEvent", "SetTimer", "WaitForEvent", "SignalEvent", "CloseEvent", "CheckEvent",
+            "InstallProtocolInterface", "ReinstallProtocolInterface", "UninstallProtocolInterface", "HandleProtocol",
+            "Reserved", "RegisterProtocolNotify", "LocateHandle", "LocateDevicePath", "InstallConfigurationTable",
+            "LoadImage", "StartImage", "Exit", "UnloadImage", "ExitBootServices", "GetNextMonotonicCount", "Stall",
+            "SetWatchdogTimer", "ConnectController", "DisconnectController", "OpenProtocol", "CloseProtocol",
+            "OpenProtocolInformation", "ProtocolsPerHandle", "LocateHandleBuffer", "LocateProtocol",
+            "InstallMultipleProtocolInterfaces", "UninstallMultipleProtocolInterfaces", "CalculateCrc32", "CopyMem",
+            "SetMem", "CreateEventEx");
+    private static final int[] BOOT_ARGC = {1, 1, 4, 2, 5, 3, 1, 5, 3, 3, 1, 1, 1, 4, 4, 3, 3, 0, 3, 5, 3, 2, 6, 3, 4,
+        1, 2, 1, 1, 4, 4, 3, 6, 4, 4, 3, 5, 3, -1, -1, 3, 3, 3, 6};
+
+    /** EFI_RUNTIME_SERVICES members after the header (§4.5.1). */
+    public static final List<String> RUNTIME_SERVICES = List.of(
+            "GetTime", "SetTime", "GetWakeupTime", "SetWakeupTime", "SetVirtualAddressMap", "ConvertPointer",
+            "GetVariable", "GetNextVariableName", "SetVariable", "GetNextHighMonotonicCount", "ResetSystem",
+            "UpdateCapsule", "QueryCapsuleCapabilities", "QueryVariableInfo");
+    private static final int[] RUNTIME_ARGC = {2, 1, 3, 2, 4, 2, 5, 3, 5, 1, 4, 3, 4, 4};
+
+    static final int HEADER = 24;
+    // EFI_SYSTEM_TABLE field offsets (§4.3.1)
+    static final int ST_VENDOR = 24, ST_FW_REVISION = 32, ST_CON_IN_HANDLE = 40, ST_CON_IN = 48, ST_CON_OUT_HANDLE = 56,
+            ST_CON_OUT = 64, ST_STDERR_HANDLE = 72, ST_STDERR = 80, ST_RUNTIME = 88, ST_BOOT = 96, ST_NTABLES = 104,
+            ST_TABLES = 112, ST_SIZE = 120;
+
+    private final Machine machine;
+    private final GuestMemory mem;
+    private final long systemTable;
+    private final long bootServices;
+    private final long runtimeServices;
+    private final Map<Guid, Long> configTables = new LinkedHashMap<>();
+    private long configArray;
+    private int configCapacity;
+
+    public SystemTables(Machine machine, ServiceRegistry boot, ServiceRegistry runtime) {
+        this.machine = machine;
+        this.mem = machine.memory();
+        runtimeServices = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, HEADER + 8L * RUNTIME_SERVICES.size());
+        writeTable(runtimeServices, RUNTIME_SERVICES_SIGNATURE, "RT", RUNTIME_SERVICES, RUNTIME_ARGC, runtime);
+        bootServices = machine.allocatePool(MemoryType.BOOT_SERVICES_DATA, HEADER + 8L * BOOT_SERVICES.size());
+        writeTable(bootServices, BOOT_SERVICES_SIGNATURE, "BS", BOOT_SERVICES, BOOT_ARGC, boot);
+        long vendor = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, 2L * VENDOR.length() + 2);
+        mem.write(vendor, GuestMemory.utf16z(VENDOR));
+        systemTable = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, ST_SIZE);
+        mem.u64(systemTable, SYSTEM_TABLE_SIGNATURE);
+        mem.u32(systemTable + 8, REVISION);
+        mem.u32(systemTable + 12, ST_SIZE);
+        mem.u64(systemTable + ST_VENDOR, vendor);
+        mem.u32(systemTable + ST_FW_REVISION, FIRMWARE_REVISION);
+        mem.u64(systemTable + ST_RUNTIME, runtimeServices);
+        mem.u64(systemTable + ST_BOOT, bootServices);
+        updateCrc(systemTable);
+    }
+
+    private void writeTable(long at, long signature, String prefix, List<String> names, int[] argc, ServiceRegistry reg) {
+        mem.u64(at, signature);
+        mem.u32(at + 8, REVISION);
+        mem.u32(at + 12, HEADER + 8L * names.size());
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            ServiceRegistry.Entry e = reg.get(n);
+            Service s = e == null
+                    ? machine.traps().unsupported(prefix + "." + n, argc[i])
+                    : machine.traps().define(prefix + "." + n, e.argc(), e.handler());
+            mem.u64(at + HEADER + 8L * i, s.address());
+        }
+        updateCrc(at);
+    }
+
+    /** Recomputes a table header's CRC32 over HeaderSize bytes with the CRC field zeroed (§4.2.1). */
+    public void updateCrc(long table) {
+        int size = (int) mem.u32(table + 12);
+        mem.u32(table + 16, 0);
+        CRC32 crc = new CRC32();
+        crc.update(mem.read(table, size));
+        mem.u32(table + 16, crc.getValue());
+    }
+
+    public long systemTable() {
+        return systemTable;
+    }
+
+    public long bootServices() {
+        return bootServices;
+    }
+
+    public long runtimeServices() {
+        return runtimeServices;
+    }
+
+    /** Sets ConIn/ConOut/StdErr (handles and interfaces); 0 leaves a slot as it is. */
+    public void setConsoles(long inHandle, long in, long outHandle, long out, long errHandle, long err) {
+        if (inHandle != 0) mem.u64(systemTable + ST_CON_IN_HANDLE, inHandle);
+        if (in != 0) mem.u64(systemTable + ST_CON_IN, in);
+        if (outHandle != 0) mem.u64(systemTable + ST_CON_OUT_HANDLE, outHandle);
+        if (out != 0) mem.u64(systemTable + ST_CON_OUT, out);
+        if (errHandle != 0) mem.u64(systemTable + ST_STDERR_HANDLE, errHandle);
+        if (err != 0) mem.u64(systemTable + ST_STDERR, err);
+        updateCrc(systemTable);
+    }
+
+    /**
+     * InstallConfigurationTable semantics (§7.5): adds or replaces; address 0 removes.
+     *
+     * @return false when removing a table that is not there (EFI_NOT_FOUND)
+     */
+    public boolean installConfigTable(Guid guid, long address) {
+        if (address == 0) {
+            if (configTables.remove(guid) == null) return false;
+        } else {
+            configTables.put(guid, address);
+        }
+        if (configTables.size() > configCapacity) {
+            int cap = Math.max(16, configCapacity * 2);
+            long array = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, 24L * cap);
+            if (configArray != 0) machine.pool().free(configArray);
+            configArray = array;
+            configCapacity = cap;
+        }
+        int i = 0;
+        for (Map.Entry<Guid, Long> e : configTables.entrySet()) {
+            mem.guid(configArray + 24L * i, e.getKey());
+            mem.u64(configArray + 24L * i + 16, e.getValue());
+            i++;
+        }
+        mem.u64(systemTable + ST_NTABLES, configTables.size());
+        mem.u64(systemTable + ST_TABLES, configArray);
+        updateCrc(systemTable);
+        return true;
+    }
+
+    public Map<Guid, Long> configTables() {
+        return Map.copyOf(configTables);
+    }
+}

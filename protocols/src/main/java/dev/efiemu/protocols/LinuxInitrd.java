@@ -1,0 +1,54 @@
+package dev.efiemu.protocols;
+
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.Status;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.trap.Call;
+import java.util.List;
+
+/**
+ * The Linux initrd as the kernel's EFI stub looks for it (Linux drivers/firmware/efi/libstub,
+ * efi_load_initrd_dev_path): EFI_LOAD_FILE2_PROTOCOL on a handle whose device path is
+ * VenMedia(LINUX_EFI_INITRD_MEDIA_GUID)/End. The stub probes with a NULL buffer, expects
+ * EFI_BUFFER_TOO_SMALL with the size, allocates and asks again.
+ */
+public final class LinuxInitrd {
+    public static final Guid LOAD_FILE2 = Guids.define("4006c0c1-fcb3-403e-996d-4a6c8724e06d", "LoadFile2");
+
+    private final byte[] initrd;
+    private final Handle handle;
+
+    public LinuxInitrd(Machine m, byte[] initrd) {
+        this.initrd = initrd;
+        byte[] path = DevicePaths.vendorMedia(Guids.LINUX_INITRD_MEDIA);
+        long dp = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
+        m.memory().write(dp, path);
+        long iface = m.newInterface("InitrdLoadFile2", List.of(new Machine.FunctionSpec("LoadFile", 5, this::loadFile)), 0);
+        Handle h = m.installProtocol(null, Guids.DEVICE_PATH, dp);
+        this.handle = m.installProtocol(h, LOAD_FILE2, iface);
+    }
+
+    /** EFI_LOAD_FILE2_PROTOCOL.LoadFile(This, FilePath, BootPolicy, *BufferSize, Buffer) (UEFI spec §13.2). */
+    long loadFile(Call c) {
+        long sizePtr = c.arg(3), buffer = c.arg(4);
+        if (c.arg(2) != 0) return Status.UNSUPPORTED; // LoadFile2 never serves boot-policy loads
+        if (sizePtr == 0) return Status.INVALID_PARAMETER;
+        long have = c.memory().u64(sizePtr);
+        c.memory().u64(sizePtr, initrd.length);
+        if (buffer == 0 || have < initrd.length) {
+            c.note("size probe: " + initrd.length + " bytes");
+            return Status.BUFFER_TOO_SMALL;
+        }
+        c.memory().write(buffer, initrd);
+        c.note(String.format("%d bytes -> 0x%x", initrd.length, buffer));
+        return Status.SUCCESS;
+    }
+
+    public Handle handle() {
+        return handle;
+    }
+}

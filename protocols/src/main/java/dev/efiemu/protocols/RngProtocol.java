@@ -1,0 +1,51 @@
+package dev.efiemu.protocols;
+
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.Status;
+import dev.efiemu.core.trap.Call;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * EFI_RNG_PROTOCOL (UEFI spec §37.5) offering the raw algorithm: the host's SecureRandom, or with
+ * a seed a deterministic generator, so that the Linux stub's KASLR placement is reproducible
+ * instead of coming from RDTSC (DESIGN.md §2).
+ */
+public final class RngProtocol {
+    public static final Guid GUID = Guids.define("3152bca5-eade-433d-862e-c01cdc291f44", "Rng");
+    public static final Guid ALGORITHM_RAW = Guids.define("e43176d7-b6e8-4827-b784-7ffdc4b68561", "RngAlgorithmRaw");
+
+    private final Random random;
+
+    public RngProtocol(Machine m, Long seed) {
+        this.random = seed != null ? new Random(seed) : new SecureRandom();
+        long iface = m.newInterface("Rng", List.of(
+                new Machine.FunctionSpec("GetInfo", 3, this::getInfo),
+                new Machine.FunctionSpec("GetRNG", 4, this::getRng)), 0);
+        m.installProtocol(null, GUID, iface);
+    }
+
+    long getInfo(Call c) {
+        long sizePtr = c.arg(1), list = c.arg(2);
+        if (sizePtr == 0) return Status.INVALID_PARAMETER;
+        long have = c.memory().u64(sizePtr);
+        c.memory().u64(sizePtr, 16);
+        if (have < 16 || list == 0) return Status.BUFFER_TOO_SMALL;
+        c.memory().guid(list, ALGORITHM_RAW);
+        return Status.SUCCESS;
+    }
+
+    long getRng(Call c) {
+        long alg = c.arg(1), size = c.arg(2), buffer = c.arg(3);
+        if (size == 0 || buffer == 0 || size > (1 << 20)) return Status.INVALID_PARAMETER;
+        if (alg != 0 && !c.memory().guid(alg).equals(ALGORITHM_RAW)) return Status.UNSUPPORTED;
+        byte[] b = new byte[(int) size];
+        random.nextBytes(b);
+        c.memory().write(buffer, b);
+        c.note(size + " bytes");
+        return Status.SUCCESS;
+    }
+}
