@@ -25,6 +25,15 @@ public final class Guids {
     public static final Guid EVENT_GROUP_VIRTUAL_ADDRESS_CHANGE = define("13fa7698-c831-49c7-87ea-8f43fcc25196", "VirtualAddressChangeGroup");
     public static final Guid EVENT_GROUP_MEMORY_MAP_CHANGE = define("78bee926-692f-48fd-9edb-01422ef0d7ab", "MemoryMapChangeGroup");
     public static final Guid EVENT_GROUP_READY_TO_BOOT = define("7ce88fb3-4bd7-4679-87a8-a8d8dee50d2b", "ReadyToBootGroup");
+    // Protocols the Linux stub probes for (absence is fine); named for traces
+    public static final Guid TCG2 = define("607f766c-7455-42be-930b-e4d76db2720f", "Tcg2");
+    public static final Guid CC_MEASUREMENT = define("96751a3d-72f4-41a6-a794-ed5d0e67ae6b", "CcMeasurement");
+    public static final Guid MEMORY_ATTRIBUTE = define("f4560cf6-40ec-4b4a-a192-bf1d57d0b189", "MemoryAttribute");
+    public static final Guid GRAPHICS_OUTPUT = define("9042a9de-23dc-4a38-96fb-7aded080516a", "GraphicsOutput");
+    public static final Guid UGA_DRAW = define("982c298b-f4fa-41cb-b838-77aa688fb839", "UgaDraw");
+    public static final Guid PCI_IO = define("4cf5b200-68b8-4ca5-9eec-b23e3f50029a", "PciIo");
+    public static final Guid LINUX_RANDOM_SEED = define("1ce1e5bc-7ceb-42f2-81e5-8aadf180f57b", "LinuxRandomSeed");
+    public static final Guid MEMORY_OVERWRITE_CONTROL = define("e20939be-32d4-41be-a150-897f85d49829", "MemoryOverwriteControl");
     // Variables (§3.3)
     public static final Guid GLOBAL_VARIABLE = define("8be4df61-93ca-11d2-aa0d-00e098032b8c", "EfiGlobalVariable");
 

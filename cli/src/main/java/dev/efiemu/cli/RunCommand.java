@@ -1,0 +1,95 @@
+package dev.efiemu.cli;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.core.MachineConfig;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.boot.ImageServices;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.protocols.StandardProtocols;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code efiemu run PAYLOAD}: runs an EFI payload to ExitBootServices (or until it returns, exits, resets or faults). */
+@Command(name = "run", description = "Run an EFI payload in the emulator until ExitBootServices.")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "PAYLOAD", description = "the EFI application (UKI, EFI-stub kernel, ...)")
+    Path payload;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "served to Linux through the LINUX_EFI_INITRD_MEDIA LoadFile2 device path")
+    Path initrd;
+
+    @Option(names = "--cmdline", paramLabel = "TEXT", description = "the payload's LoadOptions (UTF-16)")
+    String cmdline;
+
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "1G", description = "RAM of the target machine (default ${DEFAULT-VALUE}; q35 layout)")
+    String memory;
+
+    @Option(names = "--seed", paramLabel = "N", description = "seed for EFI_RNG_PROTOCOL: same seed, same run")
+    Long seed;
+
+    @Option(names = "--trace", description = "print every service call to stderr")
+    boolean trace;
+
+    @Option(names = "--trace-json", paramLabel = "FILE", description = "write every service call as one JSON object per line")
+    Path traceJson;
+
+    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE})")
+    long budgetSeconds;
+
+    @Override
+    public Integer call() throws IOException {
+        byte[] file = readInput(payload, "payload");
+        byte[] initrdBytes = initrd != null ? readInput(initrd, "initrd") : null;
+        MachineConfig cfg = MachineConfig.defaults().withMemory(Sizes.parse(memory)).withSeed(seed)
+                .withBudget(budgetSeconds * 1000);
+        PrintWriter json = traceJson != null ? new PrintWriter(Files.newBufferedWriter(traceJson)) : null;
+        long t0 = System.nanoTime();
+        try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
+            StandardProtocols.install(fw, initrdBytes, null);
+            if (trace) fw.machine().traps().onCall(e -> System.err.println("trace: " + e.format()));
+            if (json != null) fw.machine().traps().onCall(e -> json.println(TraceJson.of(e)));
+            long t1 = System.nanoTime();
+            RunOutcome out;
+            try {
+                out = fw.runPayload(file, payload.getFileName().toString(), cmdline, 0,
+                        DevicePaths.filePath("\\" + payload.getFileName()));
+            } catch (ImageServices.LoadFailure e) {
+                System.err.println("efiemu: cannot load " + payload + ": " + e.getMessage());
+                return 1;
+            }
+            long t2 = System.nanoTime();
+            Summary.print(System.out, fw, out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+            if (out.fault() != null) System.err.print(out.fault().format());
+            return out.success() ? 0 : 1;
+        } finally {
+            if (json != null) json.close();
+        }
+    }
+
+    static byte[] readInput(Path p, String what) {
+        try {
+            if (Files.isDirectory(p)) throw new InputError(what + " " + p + " is a directory");
+            return Files.readAllBytes(p);
+        } catch (NoSuchFileException e) {
+            throw new InputError(what + " " + p + ": no such file");
+        } catch (IOException e) {
+            throw new InputError(what + " " + p + ": " + e.getMessage());
+        }
+    }
+
+    /** A user input problem: one line, exit 1. */
+    static final class InputError extends RuntimeException {
+        InputError(String m) {
+            super(m);
+        }
+    }
+
+}
