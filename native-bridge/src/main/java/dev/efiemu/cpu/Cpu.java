@@ -86,6 +86,12 @@ public interface Cpu extends AutoCloseable {
     /** x86 only. */
     Hook onCpuid(CpuHooks.Cpuid hook);
 
+    /**
+     * x86 only: answers RDTSC and RDTSCP, so runs are reproducible. Returns null when the engine
+     * cannot hook them (Unicorn before 2.1): the guest then reads the host's counter.
+     */
+    Hook onRdtsc(CpuHooks.Tsc hook);
+
     /** x86 only. */
     Hook onPortIn(CpuHooks.PortIn hook);
 

@@ -31,6 +31,12 @@ public final class CpuHooks {
         boolean onCpuid(Cpu cpu);
     }
 
+    /** x86 RDTSC/RDTSCP: the time-stamp counter value the guest reads. */
+    @FunctionalInterface
+    public interface Tsc {
+        long onRdtsc(Cpu cpu);
+    }
+
     /** x86 IN: return the value read from {@code port}. */
     @FunctionalInterface
     public interface PortIn {

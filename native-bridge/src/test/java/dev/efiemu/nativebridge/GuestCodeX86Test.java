@@ -198,6 +198,18 @@ class GuestCodeX86Test {
     }
 
     @Test
+    void rdtscIsAnsweredOnTheFastEngine() {
+        var hook = cpu.onRdtsc(c -> 0x1234_5678_9abcL);
+        runCode("rdtsc");
+        if (cpu.engine().fast()) {
+            assertEquals(0x5678_9abcL, cpu.reg(X86Reg.RAX));
+            assertEquals(0x1234, cpu.reg(X86Reg.RDX));
+        } else {
+            assertEquals(null, hook, "2.0.1 cannot hook RDTSC and says so");
+        }
+    }
+
+    @Test
     void msrAndDescriptorTablesRoundTrip() {
         cpu.msr(0xC0000102, 0xffff800012345000L); // IA32_KERNEL_GS_BASE
         assertEquals(0xffff800012345000L, cpu.msr(0xC0000102));

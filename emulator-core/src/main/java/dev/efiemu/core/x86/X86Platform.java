@@ -33,6 +33,12 @@ public final class X86Platform {
         cpu.reg(X86Reg.CR0, cpu.reg(X86Reg.CR0) | CR0_MP | CR0_NE);
         cpu.reg(X86Reg.CR4, cpu.reg(X86Reg.CR4) | CR4_OSFXSR | CR4_OSXMMEXCPT);
         cpu.onCpuid(X86Platform::cpuid);
+        // A virtual TSC: 1 GHz on the virtual clock, plus a step per read so it always advances.
+        // The Linux stub mixes RDTSC into its KASLR seed; a host counter would make runs differ.
+        long[] reads = {0};
+        if (cpu.onRdtsc(c -> dev.efiemu.core.boot.EventServices.of(m).now() * 100 + 1000 * ++reads[0]) == null) {
+            log.warn("this engine cannot hook RDTSC: KASLR placement will vary between runs even with --seed");
+        }
         cpu.onPortIn((c, port, size) -> {
             log.debug("in port 0x{} size {}", Integer.toHexString(port), size);
             return size >= 4 ? -1 : (1 << (8 * size)) - 1;

@@ -63,6 +63,8 @@ final class Uc {
     static final int X86_INS_CPUID = 113;
     static final int X86_INS_IN = 218;
     static final int X86_INS_OUT = 500;
+    static final int X86_INS_RDTSC = 608;
+    static final int X86_INS_RDTSCP = 609;
 
     // uc_ctl: UC_CTL(type, nr, rw) = type | nr << 26 | rw << 30
     static final int CTL_IO_WRITE = 1;

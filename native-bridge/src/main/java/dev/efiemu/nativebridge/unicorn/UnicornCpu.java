@@ -212,6 +212,26 @@ public final class UnicornCpu implements Cpu {
     }
 
     @Override
+    public Hook onRdtsc(CpuHooks.Tsc hook) {
+        requireX86("RDTSC");
+        if (!engine.fast()) return null; // 2.0.1 cannot hook RDTSC (DESIGN.md §2)
+        Uc.CpuidCb cb = (u, user) -> {
+            guard(() -> {
+                long v = hook.onRdtsc(this);
+                reg(X86Reg.RAX, v & 0xffffffffL);
+                reg(X86Reg.RDX, v >>> 32);
+            });
+            return 1;
+        };
+        Hook a = addHook(Uc.HOOK_INSN, cb, 1, 0, Uc.X86_INS_RDTSC);
+        Hook b = addHook(Uc.HOOK_INSN, cb, 1, 0, Uc.X86_INS_RDTSCP);
+        return () -> {
+            a.close();
+            b.close();
+        };
+    }
+
+    @Override
     public Hook onPortIn(CpuHooks.PortIn hook) {
         requireX86("IN");
         Uc.InCb cb = (u, port, size, user) -> {
