@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs each real payload to ExitBootServices N times (default 5) with the fast engine and with
+# Debian's Unicorn 2.0.1, and prints the median wall time (whole efiemu process, JVM included)
+# and the median emulation time, side by side. Target (issue 7): the 6.1 cloud kernel under 1.5 s
+# of emulation with the fast engine.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+n="${1:-5}"
+fx="${EFIEMU_FIXTURES:-${EFIEMU_CACHE:-$HOME/.cache/efiemu}/fixtures}"
+"$repo/efiemu" fixtures fetch >/dev/null
+jar="$repo/cli/target/efiemu.jar"
+slowlib=/usr/lib/x86_64-linux-gnu/libunicorn.so.2
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+measure() { # engine-lib payload args...
+  local lib="$1"; shift
+  local walls=() emus=()
+  for ((i = 0; i < n; i++)); do
+    local t0 t1 out
+    t0=$(date +%s.%N)
+    out=$(EFIEMU_UNICORN_LIB="$lib" java -jar "$jar" run "$@" --seed 1 2>/dev/null) || { echo "FAILED"; return; }
+    t1=$(date +%s.%N)
+    grep -q "EXIT_BOOT_SERVICES" <<<"$out" || { echo "FAILED"; return; }
+    walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
+    emus+=("$(sed -n 's/^time: *\([0-9.]*\) s emulation.*/\1/p' <<<"$out")")
+  done
+  printf '%s %s\n' "$(printf '%s\n' "${walls[@]}" | median)" "$(printf '%s\n' "${emus[@]}" | median)"
+}
+
+printf '%-22s %12s %12s %12s %12s %8s\n' payload "fast wall" "fast emu" "2.0.1 wall" "2.0.1 emu" "emu x"
+for p in cloud generic uki; do
+  case $p in
+    cloud) args=("$fx/x86_64/vmlinuz-cloud" --initrd "$fx/built/marker-initrd.cpio.gz" --cmdline console=ttyS0) ;;
+    generic) args=("$fx/x86_64/vmlinuz-generic" --initrd "$fx/built/marker-initrd.cpio.gz" --cmdline console=ttyS0) ;;
+    uki) args=("$fx/built/uki.efi") ;;
+  esac
+  read -r fw fe < <(measure "${EFIEMU_FAST_LIB:-$HOME/.cache/efiemu/unicorn/2.1.4/libunicorn.so.2}" "${args[@]}")
+  read -r sw se < <(measure "$slowlib" "${args[@]}")
+  ratio=$(awk -v a="$se" -v b="$fe" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }')
+  printf '%-22s %11ss %11ss %11ss %11ss %7sx\n' "$p" "$fw" "$fe" "$sw" "$se" "$ratio"
+done
+echo "(median of $n runs; wall = the whole 'java -jar efiemu.jar run' process)"

@@ -1,0 +1,89 @@
+package dev.efiemu.protocols;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.core.MachineConfig;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.fixtures.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Issue 7 acceptance 1 and 5: the real Debian kernels and the test UKI run to ExitBootServices. */
+class RealPayloadsTest {
+    static final String INITRD_LINE = "Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID device path";
+
+    record Run(RunOutcome outcome, String console, List<String> trace) {}
+
+    static Run run(Path payload, Path initrd, String cmdline, Long seed) throws Exception {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        MachineConfig cfg = MachineConfig.defaults().withSeed(seed).withBudget(120_000)
+                .withConsole(new PrintStream(console, true));
+        List<String> trace = new ArrayList<>();
+        try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
+            StandardProtocols.install(fw, initrd == null ? null : Files.readAllBytes(initrd), null);
+            fw.machine().traps().onCall(e -> trace.add(e.format()));
+            RunOutcome o = fw.runPayload(Files.readAllBytes(payload), payload.getFileName().toString(), cmdline, 0,
+                    DevicePaths.filePath("\\" + payload.getFileName()));
+            return new Run(o, console.toString(), trace);
+        }
+    }
+
+    static Fixtures fixtures() {
+        return Fixtures.cache().requireFetched();
+    }
+
+    static void assertReachedEbs(Run r) {
+        String fault = r.outcome().fault() != null ? r.outcome().fault().format() : r.outcome().message();
+        assertEquals(RunOutcome.Kind.EXIT_BOOT_SERVICES, r.outcome().kind(), fault);
+        assertTrue(r.trace().get(r.trace().size() - 1).contains("ExitBootServices")
+                || r.trace().stream().anyMatch(t -> t.contains("BS.ExitBootServices")), "EBS in the trace");
+    }
+
+    @Test
+    void cloudKernelReachesExitBootServicesWithInitrd() throws Exception {
+        Fixtures f = fixtures();
+        Run r = run(f.cloudKernel(), f.markerInitrd(), "console=ttyS0", 1L);
+        assertReachedEbs(r);
+        assertTrue(r.console().contains(INITRD_LINE), r.console());
+        // The map key the stub passed is the current one: the last GetMemoryMap before EBS succeeded.
+        assertTrue(r.trace().stream().anyMatch(t -> t.startsWith("#") && t.contains("LoadFile") && t.endsWith("SUCCESS")));
+    }
+
+    @Test
+    void genericKernelReachesExitBootServicesWithInitrd() throws Exception {
+        Fixtures f = fixtures();
+        Run r = run(f.genericKernel(), f.markerInitrd(), "console=ttyS0", 2L);
+        assertReachedEbs(r);
+        assertTrue(r.console().contains(INITRD_LINE), r.console());
+    }
+
+    @Test
+    void ukiStubLoadsAndStartsItsKernel() throws Exception {
+        Run r = run(fixtures().uki(), null, null, 3L);
+        assertReachedEbs(r);
+        assertTrue(r.trace().stream().anyMatch(t -> t.contains("BS.LoadImage") && t.endsWith("SUCCESS")), "LoadImage of .linux");
+        assertTrue(r.trace().stream().anyMatch(t -> t.contains("BS.StartImage")), "StartImage");
+        assertTrue(r.console().contains(INITRD_LINE), r.console());
+    }
+
+    @Test
+    void sameSeedSameRun() throws Exception {
+        Fixtures f = fixtures();
+        Run a = run(f.cloudKernel(), f.markerInitrd(), "console=ttyS0", 42L);
+        Run b = run(f.cloudKernel(), f.markerInitrd(), "console=ttyS0", 42L);
+        assertEquals(a.trace(), b.trace(), "same seed: same calls, arguments and allocations");
+        assertEquals(a.outcome().handoff().memoryMap(), b.outcome().handoff().memoryMap());
+        Run c = run(f.cloudKernel(), f.markerInitrd(), "console=ttyS0", 43L);
+        assertTrue(!a.trace().equals(c.trace()), "another seed moves the kernel (KASLR)");
+    }
+
+}
