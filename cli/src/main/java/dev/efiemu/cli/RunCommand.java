@@ -5,6 +5,8 @@ import dev.efiemu.core.MachineConfig;
 import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handoff.Handoff;
+import dev.efiemu.core.handoff.PvhElf;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.protocols.StandardProtocols;
 import java.io.IOException;
@@ -41,6 +43,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--trace-json", paramLabel = "FILE", description = "write every service call as one JSON object per line")
     Path traceJson;
 
+    @Option(names = "--handoff", paramLabel = "FILE", description = "write the ExitBootServices state as a PVH ELF (boot it with qemu-system-x86_64 -kernel FILE)")
+    Path handoff;
+
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE})")
     long budgetSeconds;
 
@@ -67,6 +72,16 @@ final class RunCommand implements Callable<Integer> {
             }
             long t2 = System.nanoTime();
             Summary.print(System.out, fw, out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+            if (handoff != null) {
+                if (out.kind() != RunOutcome.Kind.EXIT_BOOT_SERVICES) {
+                    System.err.println("efiemu: no hand-off written: the payload did not reach ExitBootServices");
+                    return 1;
+                }
+                Handoff h = Handoff.capture(fw, out.handoff(), 0);
+                AtomicFile.write(handoff, o -> PvhElf.write(h, o));
+                System.out.printf("hand-off:       %s (%d segments, %d MiB, PVH entry 0x%x)%n", handoff, h.segments().size(),
+                        h.totalBytes() >> 20, h.entry32());
+            }
             if (out.fault() != null) System.err.print(out.fault().format());
             return out.success() ? 0 : 1;
         } finally {

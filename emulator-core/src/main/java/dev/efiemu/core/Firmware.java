@@ -5,6 +5,7 @@ import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.boot.MemoryServices;
 import dev.efiemu.core.boot.MiscServices;
 import dev.efiemu.core.boot.ProtocolServices;
+import dev.efiemu.core.handoff.Trampoline;
 import dev.efiemu.core.image.ImageFile;
 import dev.efiemu.core.image.LoadedImageRecord;
 import dev.efiemu.core.memory.MemoryType;
@@ -26,6 +27,7 @@ public final class Firmware implements AutoCloseable {
     private final SystemTables tables;
     private final ImageServices images;
     private final VariableStore variables = new VariableStore();
+    private final Trampoline trampoline;
 
     public Firmware(MachineConfig config, Function<byte[], ImageFile> peParser) {
         this.machine = new Machine(config);
@@ -43,6 +45,19 @@ public final class Firmware implements AutoCloseable {
         tables = new SystemTables(machine, boot, runtime);
         holder[0] = tables;
         installRtProperties();
+        if (config.arch() == Arch.X86_64) {
+            trampoline = Trampoline.reserve(machine);
+            // Filled in at the hand-off from the real machine's tables (DESIGN.md §4).
+            tables.reserveConfigTable(Guids.ACPI_20_TABLE);
+            tables.reserveConfigTable(Guids.SMBIOS_TABLE);
+        } else {
+            trampoline = null;
+        }
+    }
+
+    /** The hand-off trampoline (x86_64), reserved in RuntimeServicesCode when the machine was built. */
+    public Trampoline trampoline() {
+        return trampoline;
     }
 
     /** EFI_RT_PROPERTIES_TABLE (§4.6.2): no runtime service works after the hand-off (DESIGN.md §4). */

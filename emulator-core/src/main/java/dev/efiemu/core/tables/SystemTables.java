@@ -137,6 +137,30 @@ public final class SystemTables {
         } else {
             configTables.put(guid, address);
         }
+        rewriteConfigTables();
+        return true;
+    }
+
+    /**
+     * An entry whose VendorTable is 0 for now (payloads treat it as absent) and is filled in at
+     * the hand-off, where the real table is found (DESIGN.md §4: ACPI and SMBIOS).
+     */
+    public void reserveConfigTable(Guid guid) {
+        configTables.put(guid, 0L);
+        rewriteConfigTables();
+    }
+
+    /** The guest address of the VendorTable field of {@code guid}'s entry, or 0. */
+    public long configTableSlot(Guid guid) {
+        int i = 0;
+        for (Guid g : configTables.keySet()) {
+            if (g.equals(guid)) return configArray + 24L * i + 16;
+            i++;
+        }
+        return 0;
+    }
+
+    private void rewriteConfigTables() {
         if (configTables.size() > configCapacity) {
             int cap = Math.max(16, configCapacity * 2);
             long array = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, 24L * cap);
@@ -153,7 +177,6 @@ public final class SystemTables {
         mem.u64(systemTable + ST_NTABLES, configTables.size());
         mem.u64(systemTable + ST_TABLES, configArray);
         updateCrc(systemTable);
-        return true;
     }
 
     public Map<Guid, Long> configTables() {

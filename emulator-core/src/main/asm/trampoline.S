@@ -1,0 +1,126 @@
+/*
+ * efiemu hand-off trampoline (x86_64). Makes the payload's call to ExitBootServices "return"
+ * with EFI_SUCCESS on a real (or QEMU) machine, from the state efiemu captured at that call.
+ *
+ * Two entries:
+ *   +0x00  entry32: 32-bit protected mode, paging off (how QEMU enters a PVH ELF,
+ *          XEN_ELFNOTE_PHYS32_ENTRY). Finds the BIOS's RSDP/SMBIOS entry points and fills the
+ *          placeholder EFI configuration-table entries, then enters long mode.
+ *   +0x10  entry64: 64-bit mode with any identity mapping of this page (how kexec enters).
+ *          Uses the host RSDP/SMBIOS addresses efiemu stored in the data block, if any.
+ * Both load our identity page tables (CR3 = data.cr3) and GDT, restore the captured general
+ * registers and stack, set RAX = 0 (EFI_SUCCESS) and execute the `ret` the ExitBootServices stub
+ * did not get to run. Interrupts stay off: there is no IDT until the kernel installs one.
+ *
+ * Position independent: efiemu places it anywhere below 4 GiB and patches the data block,
+ * which starts at offset 0x200 (see Trampoline.java for its layout).
+ */
+        .intel_syntax noprefix
+        .text
+        .code32
+trampoline:
+entry32:
+        cli
+        call    1f
+1:      pop     ebp
+        sub     ebp, 6                               /* cli (1) + call (5) */
+        jmp     scan32
+        .balign 16
+entry64_k:
+        .code64
+        cli
+        lea     rbp, [rip + trampoline]
+        jmp     common64
+
+        .code32
+scan32:
+        /* ACPI 2.0 RSDP: "RSD PTR " on a 16-byte boundary in 0xE0000-0xFFFFF (ACPI spec 5.2.5.1). */
+        mov     esi, 0xe0000
+2:      cmp     dword ptr [esi], 0x20445352          /* "RSD " */
+        jne     3f
+        cmp     dword ptr [esi + 4], 0x20525450      /* "PTR " */
+        jne     3f
+        mov     edi, dword ptr [ebp + 0x200 + 0x98]  /* &config entry ACPI20.VendorTable */
+        test    edi, edi
+        jz      4f
+        mov     dword ptr [edi], esi
+        mov     dword ptr [edi + 4], 0
+        jmp     4f
+3:      add     esi, 16
+        cmp     esi, 0x100000
+        jb      2b
+4:      /* SMBIOS 2.x entry point "_SM_" (SMBIOS spec 5.2.1). */
+        mov     esi, 0xf0000
+5:      cmp     dword ptr [esi], 0x5f4d535f          /* "_SM_" */
+        jne     6f
+        mov     edi, dword ptr [ebp + 0x200 + 0xa0]  /* &config entry SMBIOS.VendorTable */
+        test    edi, edi
+        jz      7f
+        mov     dword ptr [edi], esi
+        mov     dword ptr [edi + 4], 0
+        jmp     7f
+6:      add     esi, 16
+        cmp     esi, 0x100000
+        jb      5b
+7:      /* Long mode: PAE (+OSFXSR, OSXMMEXCPT), our page tables, EFER.LME|NXE, paging. */
+        mov     eax, cr4
+        or      eax, 0x620
+        mov     cr4, eax
+        mov     eax, dword ptr [ebp + 0x200 + 0x88]
+        mov     cr3, eax
+        mov     ecx, 0xc0000080
+        rdmsr
+        or      eax, 0x900
+        wrmsr
+        lgdt    [ebp + 0x200 + 0xb0]
+        mov     eax, 0x80010033
+        mov     cr0, eax
+        lea     eax, [ebp + COMMON64]
+        push    0x08
+        push    eax
+        retf
+
+        .code64
+common64:
+        .set    COMMON64, common64 - trampoline
+        /* kexec entry: apply host-provided table addresses, if efiemu stored any. */
+        mov     rax, qword ptr [rbp + 0x200 + 0xa8]
+        test    rax, rax
+        jz      8f
+        mov     rdi, qword ptr [rbp + 0x200 + 0x98]
+        test    rdi, rdi
+        jz      8f
+        mov     qword ptr [rdi], rax
+8:      mov     rax, qword ptr [rbp + 0x200 + 0x88]
+        mov     cr3, rax
+        lgdt    [rbp + 0x200 + 0xb0]
+        lea     rax, [rip + 9f]
+        push    0x08
+        push    rax
+        retfq
+9:      mov     eax, 0x10
+        mov     ds, eax
+        mov     es, eax
+        mov     ss, eax
+        mov     fs, eax
+        mov     gs, eax
+        /* Restore the captured registers (data block offsets 0x00-0x80, MS ABI order below). */
+        mov     rsp, qword ptr [rbp + 0x200 + 0x38]
+        push    qword ptr [rbp + 0x200 + 0x80]       /* RFLAGS (IF clear) */
+        popfq
+        mov     rbx, qword ptr [rbp + 0x200 + 0x08]
+        mov     rcx, qword ptr [rbp + 0x200 + 0x10]
+        mov     rdx, qword ptr [rbp + 0x200 + 0x18]
+        mov     rsi, qword ptr [rbp + 0x200 + 0x20]
+        mov     rdi, qword ptr [rbp + 0x200 + 0x28]
+        mov     r8,  qword ptr [rbp + 0x200 + 0x40]
+        mov     r9,  qword ptr [rbp + 0x200 + 0x48]
+        mov     r10, qword ptr [rbp + 0x200 + 0x50]
+        mov     r11, qword ptr [rbp + 0x200 + 0x58]
+        mov     r12, qword ptr [rbp + 0x200 + 0x60]
+        mov     r13, qword ptr [rbp + 0x200 + 0x68]
+        mov     r14, qword ptr [rbp + 0x200 + 0x70]
+        mov     r15, qword ptr [rbp + 0x200 + 0x78]
+        mov     rbp, qword ptr [rbp + 0x200 + 0x30]
+        xor     eax, eax                             /* EFI_SUCCESS */
+        ret                                          /* back into the payload, after ExitBootServices */

@@ -1,0 +1,62 @@
+package dev.efiemu.core.handoff;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.HandoffState;
+import dev.efiemu.core.memory.MemoryMap;
+import dev.efiemu.core.memory.MemoryType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The bootable hand-off built from the machine frozen at ExitBootServices (DESIGN.md §4): every
+ * allocated range of memory as a segment (firmware tables, runtime stubs, the loaded images, the
+ * kernel the stub decompressed, the initrd, the stack the stub still uses), plus the trampoline's
+ * entry points.
+ *
+ * @param segments  physical address and bytes, ascending, non-overlapping
+ * @param entry32   PVH entry (32-bit protected mode)
+ * @param entry64   kexec entry (64-bit)
+ * @param memoryMap the map the payload was given
+ */
+public record Handoff(List<Segment> segments, long entry32, long entry64, List<MemoryMap.Region> memoryMap) {
+
+    public record Segment(long address, byte[] bytes) {}
+
+    /** Patches the trampoline for {@code state} and reads out every used range of memory. */
+    public static Handoff capture(Firmware fw, HandoffState state, long hostRsdp) {
+        Trampoline t = fw.trampoline();
+        t.finish(fw.machine().memory(), state.registers(), fw.tables().configTableSlot(Guids.ACPI_20_TABLE),
+                fw.tables().configTableSlot(Guids.SMBIOS_TABLE), hostRsdp);
+        List<Segment> segs = new ArrayList<>();
+        long runStart = -1, runEnd = -1;
+        for (MemoryMap.Region r : state.memoryMap()) {
+            if (!captured(r)) continue;
+            if (r.start() == runEnd) {
+                runEnd = r.end();
+                continue;
+            }
+            if (runStart >= 0) segs.add(read(fw, runStart, runEnd));
+            runStart = r.start();
+            runEnd = r.end();
+        }
+        if (runStart >= 0) segs.add(read(fw, runStart, runEnd));
+        return new Handoff(segs, t.base() + Trampoline.ENTRY32, t.base() + Trampoline.ENTRY64, state.memoryMap());
+    }
+
+    /** Allocated memory is captured; free RAM, platform ranges and never-allocatable holes are not. */
+    static boolean captured(MemoryMap.Region r) {
+        if (r.fixed()) return false;
+        return r.type() != MemoryType.CONVENTIONAL.code();
+    }
+
+    private static Segment read(Firmware fw, long start, long end) {
+        return new Segment(start, fw.machine().memory().read(start, Math.toIntExact(end - start)));
+    }
+
+    public long totalBytes() {
+        long n = 0;
+        for (Segment s : segments) n += s.bytes().length;
+        return n;
+    }
+}
