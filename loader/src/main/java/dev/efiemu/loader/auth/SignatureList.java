@@ -1,0 +1,68 @@
+package dev.efiemu.loader.auth;
+
+import dev.efiemu.loader.Bytes;
+import dev.efiemu.loader.FormatException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * EFI_SIGNATURE_LIST (UEFI spec §32.4.1, "Signature Database"): {EFI_GUID SignatureType; u32
+ * SignatureListSize; u32 SignatureHeaderSize; u32 SignatureSize; u8 header[]; EFI_SIGNATURE_DATA
+ * signatures[]}, each EFI_SIGNATURE_DATA being {EFI_GUID SignatureOwner; u8 data[SignatureSize-16]}.
+ * db, dbx, KEK, PK and MokList are concatenations of such lists.
+ */
+public record SignatureList(UUID type, UUID owner, byte[] data) {
+    public static final UUID CERT_X509 = UUID.fromString("a5c059a1-94e4-4aa7-87b5-ab155c2bf072");
+    public static final UUID CERT_SHA256 = UUID.fromString("c1c41626-504c-4092-aca9-41f936934328");
+    public static final UUID CERT_SHA1 = UUID.fromString("826ca512-cf10-4ac9-b187-be01496631bd");
+    public static final UUID CERT_X509_SHA256 = UUID.fromString("3bd2a492-96c0-4079-b420-fcf98ef103ed");
+
+    public String typeName() {
+        if (type.equals(CERT_X509)) return "X509";
+        if (type.equals(CERT_SHA256)) return "SHA256";
+        if (type.equals(CERT_SHA1)) return "SHA1";
+        if (type.equals(CERT_X509_SHA256)) return "X509_SHA256";
+        return type.toString();
+    }
+
+    /** Parses a concatenation of EFI_SIGNATURE_LISTs into its entries (one record per signature). */
+    public static List<SignatureList> parse(byte[] b) {
+        List<SignatureList> out = new ArrayList<>();
+        long pos = 0;
+        while (pos < b.length) {
+            if (b.length - pos < 28) throw new FormatException(String.format("EFI_SIGNATURE_LIST at offset 0x%x: %d bytes left, header needs 28", pos, b.length - pos));
+            UUID type = guid(b, pos);
+            long listSize = Bytes.u32(b, pos + 16, "SignatureListSize");
+            long headerSize = Bytes.u32(b, pos + 20, "SignatureHeaderSize");
+            long sigSize = Bytes.u32(b, pos + 24, "SignatureSize");
+            if (listSize < 28 || listSize > b.length - pos) {
+                throw new FormatException(String.format("EFI_SIGNATURE_LIST at offset 0x%x: SignatureListSize 0x%x outside the data (0x%x bytes)", pos, listSize, b.length));
+            }
+            if (sigSize < 16 || headerSize > listSize - 28 || (listSize - 28 - headerSize) % sigSize != 0) {
+                throw new FormatException(String.format("EFI_SIGNATURE_LIST at offset 0x%x: SignatureSize 0x%x and header 0x%x do not divide the list size 0x%x",
+                        pos, sigSize, headerSize, listSize));
+            }
+            for (long s = pos + 28 + headerSize; s < pos + listSize; s += sigSize) {
+                out.add(new SignatureList(type, guid(b, s), Bytes.slice(b, s + 16, sigSize - 16, "EFI_SIGNATURE_DATA")));
+            }
+            pos += listSize;
+        }
+        return out;
+    }
+
+    /** EFI_GUID: u32, u16, u16 little-endian, then 8 bytes as stored. */
+    public static UUID guid(byte[] b, long off) {
+        Bytes.require(b.length, off, 16, "EFI_GUID");
+        long hi = Bytes.u32(b, off, "guid") << 32 | (long) Bytes.u16(b, off + 4, "guid") << 16 | Bytes.u16(b, off + 6, "guid");
+        long lo = 0;
+        for (int i = 8; i < 16; i++) lo = lo << 8 | (b[(int) off + i] & 0xff);
+        return new UUID(hi, lo);
+    }
+
+    public static boolean looksLikeSignatureList(byte[] b) {
+        if (b.length < 28) return false;
+        UUID t = guid(b, 0);
+        return t.equals(CERT_X509) || t.equals(CERT_SHA256) || t.equals(CERT_SHA1) || t.equals(CERT_X509_SHA256);
+    }
+}
