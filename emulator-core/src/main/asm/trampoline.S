@@ -4,16 +4,15 @@
  *
  * Two entries:
  *   +0x00  entry32: 32-bit protected mode, paging off (how QEMU enters a PVH ELF,
- *          XEN_ELFNOTE_PHYS32_ENTRY). Finds the BIOS's RSDP/SMBIOS entry points and fills the
- *          placeholder EFI configuration-table entries, then enters long mode.
- *   +0x10  entry64: 64-bit mode with any identity mapping of this page (how kexec enters).
- *          Uses the host RSDP/SMBIOS addresses efiemu stored in the data block, if any.
- * Both load our identity page tables (CR3 = data.cr3) and GDT, restore the captured general
- * registers and stack, set RAX = 0 (EFI_SUCCESS) and execute the `ret` the ExitBootServices stub
- * did not get to run. Interrupts stay off: there is no IDT until the kernel installs one.
+ *          XEN_ELFNOTE_PHYS32_ENTRY): enters long mode on our page tables.
+ *   +0x10  entry64: 64-bit mode with any identity mapping of low memory (how kexec enters).
+ * Both continue at common64: fill the placeholder EFI configuration-table entries for ACPI 2.0
+ * and SMBIOS (from the host addresses efiemu stored, else by scanning the BIOS area), load our
+ * identity page tables (CR3) and GDT, restore the captured general registers and stack, set
+ * RAX = 0 (EFI_SUCCESS) and execute the `ret` the ExitBootServices stub did not get to run.
+ * Interrupts stay off: there is no IDT until the kernel installs its own.
  *
- * Position independent: efiemu places it anywhere below 4 GiB and patches the data block,
- * which starts at offset 0x200 (see Trampoline.java for its layout).
+ * Position independent, no relocations; the data block starts at +0x200 (see Trampoline.java).
  */
         .intel_syntax noprefix
         .text
@@ -24,45 +23,16 @@ entry32:
         call    1f
 1:      pop     ebp
         sub     ebp, 6                               /* cli (1) + call (5) */
-        jmp     scan32
+        jmp     long32
         .balign 16
 entry64_k:
         .code64
         cli
-        lea     rbp, [rip + trampoline]
+        lea     rbp, [rip - 0x18]                    /* = trampoline */
         jmp     common64
 
         .code32
-scan32:
-        /* ACPI 2.0 RSDP: "RSD PTR " on a 16-byte boundary in 0xE0000-0xFFFFF (ACPI spec 5.2.5.1). */
-        mov     esi, 0xe0000
-2:      cmp     dword ptr [esi], 0x20445352          /* "RSD " */
-        jne     3f
-        cmp     dword ptr [esi + 4], 0x20525450      /* "PTR " */
-        jne     3f
-        mov     edi, dword ptr [ebp + 0x200 + 0x98]  /* &config entry ACPI20.VendorTable */
-        test    edi, edi
-        jz      4f
-        mov     dword ptr [edi], esi
-        mov     dword ptr [edi + 4], 0
-        jmp     4f
-3:      add     esi, 16
-        cmp     esi, 0x100000
-        jb      2b
-4:      /* SMBIOS 2.x entry point "_SM_" (SMBIOS spec 5.2.1). */
-        mov     esi, 0xf0000
-5:      cmp     dword ptr [esi], 0x5f4d535f          /* "_SM_" */
-        jne     6f
-        mov     edi, dword ptr [ebp + 0x200 + 0xa0]  /* &config entry SMBIOS.VendorTable */
-        test    edi, edi
-        jz      7f
-        mov     dword ptr [edi], esi
-        mov     dword ptr [edi + 4], 0
-        jmp     7f
-6:      add     esi, 16
-        cmp     esi, 0x100000
-        jb      5b
-7:      /* Long mode: PAE (+OSFXSR, OSXMMEXCPT), our page tables, EFER.LME|NXE, paging. */
+long32: /* PAE (+OSFXSR, OSXMMEXCPT), our page tables, EFER.LME|NXE, paging, far return to 64-bit. */
         mov     eax, cr4
         or      eax, 0x620
         mov     cr4, eax
@@ -83,14 +53,43 @@ scan32:
         .code64
 common64:
         .set    COMMON64, common64 - trampoline
-        /* kexec entry: apply host-provided table addresses, if efiemu stored any. */
+        /* ACPI 2.0 RSDP: the host's (kexec), else "RSD PTR " on a 16-byte boundary in
+         * 0xE0000-0xFFFFF (ACPI spec 5.2.5.1). */
+        mov     rdi, qword ptr [rbp + 0x200 + 0x98]  /* &config entry ACPI20.VendorTable */
+        test    rdi, rdi
+        jz      4f
         mov     rax, qword ptr [rbp + 0x200 + 0xa8]
         test    rax, rax
-        jz      8f
-        mov     rdi, qword ptr [rbp + 0x200 + 0x98]
+        jnz     3f
+        mov     esi, 0xe0000
+2:      cmp     dword ptr [rsi], 0x20445352          /* "RSD " */
+        jne     21f
+        cmp     dword ptr [rsi + 4], 0x20525450      /* "PTR " */
+        jne     21f
+        mov     rax, rsi
+        jmp     3f
+21:     add     esi, 16
+        cmp     esi, 0x100000
+        jb      2b
+        jmp     4f
+3:      mov     qword ptr [rdi], rax
+4:      /* SMBIOS 2.x entry point: the host's, else "_SM_" in 0xF0000-0xFFFFF (SMBIOS spec 5.2.1). */
+        mov     rdi, qword ptr [rbp + 0x200 + 0xa0]  /* &config entry SMBIOS.VendorTable */
         test    rdi, rdi
         jz      8f
-        mov     qword ptr [rdi], rax
+        mov     rax, qword ptr [rbp + 0x200 + 0x90]
+        test    rax, rax
+        jnz     7f
+        mov     esi, 0xf0000
+5:      cmp     dword ptr [rsi], 0x5f4d535f          /* "_SM_" */
+        jne     6f
+        mov     rax, rsi
+        jmp     7f
+6:      add     esi, 16
+        cmp     esi, 0x100000
+        jb      5b
+        jmp     8f
+7:      mov     qword ptr [rdi], rax
 8:      mov     rax, qword ptr [rbp + 0x200 + 0x88]
         mov     cr3, rax
         lgdt    [rbp + 0x200 + 0xb0]
@@ -104,7 +103,7 @@ common64:
         mov     ss, eax
         mov     fs, eax
         mov     gs, eax
-        /* Restore the captured registers (data block offsets 0x00-0x80, MS ABI order below). */
+        /* Restore the captured registers (data block 0x00-0x80). */
         mov     rsp, qword ptr [rbp + 0x200 + 0x38]
         push    qword ptr [rbp + 0x200 + 0x80]       /* RFLAGS (IF clear) */
         popfq

@@ -5,8 +5,6 @@ import dev.efiemu.core.MachineConfig;
 import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.handles.DevicePaths;
-import dev.efiemu.core.handoff.Handoff;
-import dev.efiemu.core.handoff.PvhElf;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.protocols.StandardProtocols;
 import java.io.IOException;
@@ -46,6 +44,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--handoff", paramLabel = "FILE", description = "write the ExitBootServices state as a PVH ELF (boot it with qemu-system-x86_64 -kernel FILE)")
     Path handoff;
 
+    @Option(names = "--handoff-json", paramLabel = "FILE", description = "write the hand-off manifest: segments, entry points, saved registers, memory map")
+    Path handoffJson;
+
+    @Option(names = "--memmap", paramLabel = "q35|host", defaultValue = "q35",
+            description = "target memory map: QEMU q35 + SeaBIOS with --memory (default), or this host's RAM (for kexec)")
+    String memmap;
+
+    @Option(names = "--kexec", description = "load the hand-off with kexec_load(2); then reboot into it with 'kexec -e'")
+    boolean kexec;
+
+    @Option(names = "--kexec-dry-run", description = "print the kexec segments and their validation against /proc/iomem; load nothing")
+    boolean kexecDryRun;
+
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE})")
     long budgetSeconds;
 
@@ -55,6 +66,14 @@ final class RunCommand implements Callable<Integer> {
         byte[] initrdBytes = initrd != null ? readInput(initrd, "initrd") : null;
         MachineConfig cfg = MachineConfig.defaults().withMemory(Sizes.parse(memory)).withSeed(seed)
                 .withBudget(budgetSeconds * 1000);
+        switch (memmap) {
+            case "q35" -> { }
+            case "host" -> cfg = cfg.withLayout(HandoffOutput::hostLayout);
+            default -> throw new InputError("--memmap " + memmap + ": use q35 or host");
+        }
+        if ((kexec || kexecDryRun) && !memmap.equals("host")) {
+            throw new InputError("--kexec and --kexec-dry-run need --memmap host: the image must be laid out in this machine's RAM");
+        }
         PrintWriter json = traceJson != null ? new PrintWriter(Files.newBufferedWriter(traceJson)) : null;
         long t0 = System.nanoTime();
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
@@ -72,15 +91,9 @@ final class RunCommand implements Callable<Integer> {
             }
             long t2 = System.nanoTime();
             Summary.print(System.out, fw, out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
-            if (handoff != null) {
-                if (out.kind() != RunOutcome.Kind.EXIT_BOOT_SERVICES) {
-                    System.err.println("efiemu: no hand-off written: the payload did not reach ExitBootServices");
-                    return 1;
-                }
-                Handoff h = Handoff.capture(fw, out.handoff(), 0);
-                AtomicFile.write(handoff, o -> PvhElf.write(h, o));
-                System.out.printf("hand-off:       %s (%d segments, %d MiB, PVH entry 0x%x)%n", handoff, h.segments().size(),
-                        h.totalBytes() >> 20, h.entry32());
+            if (HandoffOutput.wanted(handoff, handoffJson, kexec, kexecDryRun)) {
+                int rc = HandoffOutput.write(fw, out, handoff, handoffJson, kexec, kexecDryRun, System.out);
+                if (rc != 0) return rc;
             }
             if (out.fault() != null) System.err.print(out.fault().format());
             return out.success() ? 0 : 1;

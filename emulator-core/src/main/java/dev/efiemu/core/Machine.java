@@ -6,7 +6,6 @@ import dev.efiemu.core.image.LoadedImageRecord;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
-import dev.efiemu.core.memory.PlatformLayout;
 import dev.efiemu.core.memory.PoolAllocator;
 import dev.efiemu.core.trap.Abi;
 import dev.efiemu.core.trap.Service;
@@ -60,7 +59,7 @@ public final class Machine implements AutoCloseable {
         this.cpu = Cpus.open(config.arch());
         this.abi = Abi.of(config.arch());
         this.memory = new GuestMemory(cpu);
-        this.map = PlatformLayout.q35(config.memoryBytes());
+        this.map = config.memoryMap();
         mapPhysicalMemory();
         this.pool = new PoolAllocator(map);
         long stubs = map.allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.RUNTIME_SERVICES_CODE.code(), STUB_AREA / MemoryMap.PAGE, 0);

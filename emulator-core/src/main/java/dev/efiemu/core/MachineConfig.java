@@ -11,29 +11,41 @@ import java.io.PrintStream;
  * @param seed         seeds every random source the guest can see (EFI_RNG_PROTOCOL), or null for SecureRandom
  * @param console      where ConOut/StdErr text goes
  * @param budgetMillis wall-clock budget for guest execution before the run is ended with a report (0 = none)
+ * @param layout       the target's physical memory map, or null for the q35 preset of {@code memoryBytes}
  */
-public record MachineConfig(Arch arch, long memoryBytes, Long seed, PrintStream console, long budgetMillis) {
+public record MachineConfig(Arch arch, long memoryBytes, Long seed, PrintStream console, long budgetMillis,
+                            java.util.function.Supplier<dev.efiemu.core.memory.MemoryMap> layout) {
     public static MachineConfig defaults() {
-        return new MachineConfig(Arch.X86_64, 1L << 30, null, System.out, 0);
+        return new MachineConfig(Arch.X86_64, 1L << 30, null, System.out, 0, null);
+    }
+
+    /** The target's memory map: the given layout, else QEMU q35 with {@link #memoryBytes}. */
+    public dev.efiemu.core.memory.MemoryMap memoryMap() {
+        return layout != null ? layout.get() : dev.efiemu.core.memory.PlatformLayout.q35(memoryBytes);
+    }
+
+    /** Runs on a described machine (e.g. this host, for kexec) instead of the q35 preset. */
+    public MachineConfig withLayout(java.util.function.Supplier<dev.efiemu.core.memory.MemoryMap> l) {
+        return new MachineConfig(arch, memoryBytes, seed, console, budgetMillis, l);
     }
 
     public MachineConfig withSeed(Long s) {
-        return new MachineConfig(arch, memoryBytes, s, console, budgetMillis);
+        return new MachineConfig(arch, memoryBytes, s, console, budgetMillis, layout);
     }
 
     public MachineConfig withMemory(long bytes) {
-        return new MachineConfig(arch, bytes, seed, console, budgetMillis);
+        return new MachineConfig(arch, bytes, seed, console, budgetMillis, layout);
     }
 
     public MachineConfig withConsole(PrintStream out) {
-        return new MachineConfig(arch, memoryBytes, seed, out, budgetMillis);
+        return new MachineConfig(arch, memoryBytes, seed, out, budgetMillis, layout);
     }
 
     public MachineConfig withBudget(long millis) {
-        return new MachineConfig(arch, memoryBytes, seed, console, millis);
+        return new MachineConfig(arch, memoryBytes, seed, console, millis, layout);
     }
 
     public MachineConfig withArch(Arch a) {
-        return new MachineConfig(a, memoryBytes, seed, console, budgetMillis);
+        return new MachineConfig(a, memoryBytes, seed, console, budgetMillis, layout);
     }
 }

@@ -24,10 +24,10 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
     public record Segment(long address, byte[] bytes) {}
 
     /** Patches the trampoline for {@code state} and reads out every used range of memory. */
-    public static Handoff capture(Firmware fw, HandoffState state, long hostRsdp) {
+    public static Handoff capture(Firmware fw, HandoffState state, long hostRsdp, long hostSmbios) {
         Trampoline t = fw.trampoline();
         t.finish(fw.machine().memory(), state.registers(), fw.tables().configTableSlot(Guids.ACPI_20_TABLE),
-                fw.tables().configTableSlot(Guids.SMBIOS_TABLE), hostRsdp);
+                fw.tables().configTableSlot(Guids.SMBIOS_TABLE), hostRsdp, hostSmbios);
         List<Segment> segs = new ArrayList<>();
         long runStart = -1, runEnd = -1;
         for (MemoryMap.Region r : state.memoryMap()) {

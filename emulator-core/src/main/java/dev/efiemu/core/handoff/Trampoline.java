@@ -16,13 +16,12 @@ import java.util.Map;
  * <pre>
  *   +0x0000 code: entry32 (PVH, 32-bit, paging off), +0x10 entry64 (kexec)
  *   +0x0200 data: saved RAX RBX RCX RDX RSI RDI RBP RSP R8..R15 (0x00-0x78), RFLAGS 0x80, CR3 0x88,
- *                 ACPI20 slot 0x98, SMBIOS slot 0xa0, host RSDP 0xa8, GDTR 0xb0, GDT 0xc0
- *   +0x1000 PML4, +0x2000 PDPT, +0x3000..+0x6fff four page directories: 0-4 GiB in 2 MiB pages
+ *                 host SMBIOS 0x90, ACPI20 slot 0x98, SMBIOS slot 0xa0, host RSDP 0xa8, GDTR 0xb0, GDT 0xc0
+ *   +0x1000 PML4, +0x2000 PDPT, +0x3000... one page directory per GiB mapped, 2 MiB pages
  * </pre>
  */
 public final class Trampoline {
     public static final int ENTRY32 = 0, ENTRY64 = 0x10, DATA = 0x200;
-    static final int PAGES = 7;
     static final String[] SAVED = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
         "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"};
     private static final long GDT_CODE64 = 0x00af9a000000ffffL, GDT_DATA = 0x00cf92000000ffffL;
@@ -33,18 +32,28 @@ public final class Trampoline {
         this.base = base;
     }
 
-    /** Allocates and writes code, GDT and page tables. */
+    /**
+     * Allocates and writes code, GDT and page tables. The identity map covers the low 4 GiB and
+     * everything the memory map describes (2 MiB pages; one page directory per GiB), so whatever
+     * the payload allocated stays reachable after the hand-off.
+     */
     public static Trampoline reserve(Machine m) {
+        long top = Math.max(4L << 30, m.memoryMap().highestAddress());
+        int gibs = (int) ((top + (1L << 30) - 1) >>> 30);
+        if (gibs > 512) throw new IllegalStateException("the hand-off maps at most 512 GiB; this memory map ends at 0x" + Long.toHexString(top));
+        int pages = 3 + gibs;
         long base = m.memoryMap().allocate(MemoryMap.AllocateType.MAX_ADDRESS, MemoryType.RUNTIME_SERVICES_CODE.code(),
-                PAGES, 0xffffffffL);
+                pages, 0xffffffffL);
         GuestMemory mem = m.memory();
-        mem.fill(base, PAGES * MemoryMap.PAGE, 0);
+        mem.fill(base, pages * MemoryMap.PAGE, 0);
         mem.write(base, code());
         long pml4 = base + 0x1000, pdpt = base + 0x2000, pd = base + 0x3000;
         mem.u64(pml4, pdpt | 3);
-        for (int i = 0; i < 4; i++) {
+        java.nio.ByteBuffer dir = java.nio.ByteBuffer.allocate(4096).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < gibs; i++) {
             mem.u64(pdpt + 8L * i, (pd + 0x1000L * i) | 3);
-            for (int j = 0; j < 512; j++) mem.u64(pd + 0x1000L * i + 8L * j, ((long) i << 30 | (long) j << 21) | 0x83);
+            for (int j = 0; j < 512; j++) dir.putLong(8 * j, ((long) i << 30 | (long) j << 21) | 0x83); // P|RW|PS
+            mem.write(pd + 0x1000L * i, dir.array());
         }
         long d = base + DATA;
         mem.u64(d + 0x88, pml4);
@@ -75,9 +84,10 @@ public final class Trampoline {
      *
      * @param acpiSlot   address of the ACPI 2.0 configuration entry's VendorTable field (or 0)
      * @param smbiosSlot same for SMBIOS
-     * @param hostRsdp   the host's RSDP for a kexec hand-off, or 0 to scan the BIOS area (QEMU)
+     * @param hostRsdp   the host's RSDP for a kexec hand-off, or 0 to scan the BIOS area (QEMU, BIOS hosts)
+     * @param hostSmbios the host's SMBIOS entry point, or 0 to scan
      */
-    public void finish(GuestMemory mem, Map<String, Long> regs, long acpiSlot, long smbiosSlot, long hostRsdp) {
+    public void finish(GuestMemory mem, Map<String, Long> regs, long acpiSlot, long smbiosSlot, long hostRsdp, long hostSmbios) {
         long d = base + DATA;
         for (int i = 0; i < SAVED.length; i++) {
             mem.u64(d + 8L * i, regs.get(SAVED[i]));
@@ -86,5 +96,6 @@ public final class Trampoline {
         mem.u64(d + 0x98, acpiSlot);
         mem.u64(d + 0xa0, smbiosSlot);
         mem.u64(d + 0xa8, hostRsdp);
+        mem.u64(d + 0x90, hostSmbios);
     }
 }

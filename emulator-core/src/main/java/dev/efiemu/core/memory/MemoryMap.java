@@ -91,7 +91,17 @@ public final class MemoryMap {
                 base = address;
             }
             case MAX_ADDRESS -> base = topDown(size, address);
-            default -> base = topDown(size, -1L);
+            default -> {
+                // Like edk2 on x64: prefer memory below 4 GiB, so the payload's structures stay
+                // reachable through the hand-off's identity map of the low 4 GiB.
+                long low;
+                try {
+                    low = topDown(size, 0xffffffffL);
+                } catch (AllocationException e) {
+                    low = topDown(size, -1L);
+                }
+                base = low;
+            }
         }
         retype(base, size, type, false);
         return base;
