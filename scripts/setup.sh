@@ -27,6 +27,7 @@ declare -A need=(
   [dpkg-deb]=dpkg [apt-get]=apt [python3]=python3 [gzip]=gzip [zstd]=zstd
   [/usr/lib/x86_64-linux-gnu/libunicorn.so.2]=libunicorn2
   [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev
+  [qemu-system-x86_64]=qemu-system-x86 [llvm-readelf-14]=llvm-14
 )
 missing=()
 for k in "${!need[@]}"; do

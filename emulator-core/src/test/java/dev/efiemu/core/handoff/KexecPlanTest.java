@@ -1,0 +1,112 @@
+package dev.efiemu.core.handoff;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.efiemu.core.memory.HostMemoryLayout;
+import dev.efiemu.core.memory.HostMemoryLayout.Range;
+import dev.efiemu.core.memory.MemoryMap;
+import dev.efiemu.core.memory.MemoryType;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Issue 5 acceptance 4: validation of kexec segments against the host, with clear messages. */
+class KexecPlanTest {
+    static final String IOMEM = """
+            00000000-00000fff : Reserved
+            00001000-0009fbff : System RAM
+            0009fc00-000fffff : Reserved
+              000f0000-000fffff : System ROM
+            00100000-bfffffff : System RAM
+              01000000-0220bb07 : Kernel code
+              20000000-2fffffff : Crash kernel
+            c0001000-eebfffff : PCI Bus 0000:00
+            100000000-63fffffff : System RAM
+            """;
+
+    static Handoff handoff(long entry, long... startsAndSizes) {
+        List<Handoff.Segment> segs = new ArrayList<>();
+        for (int i = 0; i < startsAndSizes.length; i += 2) {
+            segs.add(new Handoff.Segment(startsAndSizes[i], new byte[(int) startsAndSizes[i + 1]]));
+        }
+        return new Handoff(segs, entry - 0x10, entry, List.of());
+    }
+
+    static List<String> validate(KexecPlan p) {
+        return p.validate(HostMemoryLayout.parseIomemTopLevel(IOMEM), HostMemoryLayout.findIomem(IOMEM, "Crash kernel"));
+    }
+
+    @Test
+    void parsesIomem() {
+        List<Range> top = HostMemoryLayout.parseIomemTopLevel(IOMEM);
+        assertEquals(6, top.size());
+        assertEquals(new Range(0x100000, 0xc0000000L, "System RAM"), top.get(3));
+        assertEquals(List.of(new Range(0x20000000, 0x30000000, "Crash kernel")), HostMemoryLayout.findIomem(IOMEM, "Crash kernel"));
+    }
+
+    @Test
+    void goodPlanValidates() {
+        KexecPlan p = KexecPlan.of(handoff(0x1000010, 0x1000000, 0x10000, 0x100000000L, 0x2000));
+        assertEquals(List.of(), validate(p));
+    }
+
+    @Test
+    void segmentOutsideRamIsNamed() {
+        List<String> problems = validate(KexecPlan.of(handoff(0x1000010, 0x1000000, 0x1000, 0xc0002000L, 0x1000)));
+        assertEquals(List.of("segment 1 (0xc0002000-0xc0002fff) is not inside System RAM of /proc/iomem"), problems);
+    }
+
+    @Test
+    void segmentStraddlingTheEndOfRamIsRefused() {
+        List<String> problems = validate(KexecPlan.of(handoff(0xbffff010L, 0xbffff000L, 0x2000)));
+        assertTrue(problems.get(0).contains("is not inside System RAM"), problems.toString());
+    }
+
+    @Test
+    void crashKernelOverlapIsRefused() {
+        List<String> problems = validate(KexecPlan.of(handoff(0x1000010, 0x1000000, 0x1000, 0x2ffff000, 0x2000)));
+        assertEquals(List.of("segment 1 (0x2ffff000-0x30000fff) overlaps the crash kernel reservation 20000000-2fffffff Crash kernel"),
+                problems);
+    }
+
+    @Test
+    void overlappingSegmentsAreRefused() {
+        KexecPlan p = new KexecPlan(List.of(new Handoff.Segment(0x1000000, new byte[0x2000]),
+                new Handoff.Segment(0x1001000, new byte[0x1000])), 0x1000010);
+        assertEquals(List.of("segment 0 (0x1000000-0x1001fff) overlaps segment 1 (0x1001000)"), validate(p));
+    }
+
+    @Test
+    void entryMustBeInsideTheImage() {
+        assertEquals(List.of("entry 0x5000000 is in no segment"), validate(KexecPlan.of(handoff(0x5000000, 0x1000000, 0x1000))));
+    }
+
+    @Test
+    void moreThanSixteenRunsAreJoinedAcrossTheSmallestGaps() {
+        long[] s = new long[40];
+        for (int i = 0; i < 20; i++) {
+            s[2 * i] = 0x1000000L + i * 0x10000L + (i >= 7 ? 0x100000 : 0);
+            s[2 * i + 1] = 0x1000;
+        }
+        KexecPlan p = KexecPlan.of(handoff(0x1000010, s));
+        assertEquals(16, p.segments().size());
+        assertEquals(List.of(), validate(p));
+        // Contents keep their addresses: the first segment now spans the joined gap as zeros.
+        Handoff.Segment first = p.segments().get(0);
+        assertEquals(0x1000000, first.address());
+        assertTrue(first.bytes().length > 0x1000);
+    }
+
+    @Test
+    void hostLayoutKeepsAllocationsOutOfTheCrashKernel() {
+        MemoryMap m = HostMemoryLayout.toMemoryMap(HostMemoryLayout.parseIomemTopLevel(IOMEM), HostMemoryLayout.findIomem(IOMEM, "Crash kernel"));
+        assertEquals(MemoryType.RESERVED.code(), m.find(0x20000000).type());
+        assertEquals(MemoryType.CONVENTIONAL.code(), m.find(0x30000000).type());
+        assertTrue(m.find(0).fixed(), "page 0 is never handed out");
+        for (int i = 0; i < 200; i++) {
+            long a = m.allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.LOADER_DATA.code(), 4096, 0);
+            assertTrue(a + (4096L << 12) <= 0x20000000 || a >= 0x30000000, Long.toHexString(a));
+        }
+    }
+}
