@@ -1,0 +1,81 @@
+package dev.efiemu.loader.linux;
+
+import com.github.luben.zstd.ZstdInputStream;
+import dev.efiemu.loader.Bytes;
+import dev.efiemu.loader.FormatException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * An EFI zboot image (Linux drivers/firmware/efi/libstub/zboot-header.S): a PE/EFI decompressor
+ * whose MS-DOS header carries "MZ" at 0, "zimg" at 4, the payload offset (u32 at 8) and size
+ * (u32 at 12) and the NUL-terminated compression name at 0x18. The payload is followed by a
+ * le32 with the decompressed size (for gzip it is the stream's own ISIZE trailer, which the
+ * header's size excludes; for other methods kbuild appends it). The kernel build pads the
+ * payload to the Image's in-memory size (image_size), so the output may end in zeros.
+ */
+public record ZbootImage(long payloadOffset, long payloadSize, String compression, long declaredSize) {
+    /** Default limit on decompressed output. */
+    public static final long DEFAULT_LIMIT = 256L << 20;
+
+    public static boolean looksLikeZboot(byte[] b) {
+        return b.length >= 0x40 && b[0] == 'M' && b[1] == 'Z' && Bytes.startsWith(b, 4, new byte[] {'z', 'i', 'm', 'g'});
+    }
+
+    public static ZbootImage parse(byte[] b) {
+        if (!looksLikeZboot(b)) throw new FormatException("not an EFI zboot image (no \"MZ\" at 0 and \"zimg\" at 4)");
+        long off = Bytes.u32(b, 8, "zboot payload offset");
+        long size = Bytes.u32(b, 12, "zboot payload size");
+        String comp = Bytes.cString(b, 0x18, 32, "zboot compression type");
+        if (off + size + 4 > b.length) {
+            throw new FormatException(String.format("zboot payload at offset 0x%x size 0x%x (+4-byte size) extends beyond the end of the file (0x%x bytes)",
+                    off, size, b.length));
+        }
+        if (size == 0) throw new FormatException("zboot payload size is 0");
+        return new ZbootImage(off, size, comp, Bytes.u32(b, off + size, "zboot decompressed size"));
+    }
+
+    public byte[] decompress(byte[] file) {
+        return decompress(file, DEFAULT_LIMIT);
+    }
+
+    /**
+     * Decompresses the payload, refusing a declared size above {@code limit} and any output that
+     * differs in length from the declared size. Memory use is bounded by the declared size.
+     */
+    public byte[] decompress(byte[] file, long limit) {
+        if (declaredSize > limit) {
+            throw new FormatException(String.format("zboot declared decompressed size %d (le32 at offset 0x%x) exceeds the %d-byte limit",
+                    declaredSize, payloadOffset + payloadSize, limit));
+        }
+        int streamLen = (int) (compression.equals("gzip") ? payloadSize + 4 : payloadSize);
+        ByteArrayInputStream raw = new ByteArrayInputStream(file, (int) payloadOffset, streamLen);
+        byte[] out = new byte[(int) declaredSize];
+        int n;
+        try (InputStream in = open(raw)) {
+            n = in.readNBytes(out, 0, out.length);
+            if (n == out.length && in.read() >= 0) {
+                throw new FormatException(String.format("zboot %s payload decompresses to more than the declared %d bytes", compression, declaredSize));
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof FormatException fe) throw fe;
+            throw new FormatException(String.format("zboot %s payload at offset 0x%x is corrupt: %s", compression, payloadOffset,
+                    e.getMessage() != null ? e.getMessage().replace('\n', ' ') : e.getClass().getSimpleName()));
+        }
+        if (n != out.length) {
+            throw new FormatException(String.format("zboot %s payload decompresses to %d bytes, but the trailing le32 declares %d", compression, n, declaredSize));
+        }
+        return out;
+    }
+
+    private InputStream open(InputStream raw) throws IOException {
+        return switch (compression) {
+            case "gzip" -> new GZIPInputStream(raw, 65536);
+            case "zstd" -> new ZstdInputStream(raw);
+            default -> throw new FormatException("zboot compression \"" + compression + "\" is not supported (gzip and zstd are)");
+        };
+    }
+}
