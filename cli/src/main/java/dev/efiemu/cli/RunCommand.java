@@ -57,6 +57,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--kexec-dry-run", description = "print the kexec segments and their validation against /proc/iomem; load nothing")
     boolean kexecDryRun;
 
+    @Option(names = "--eventlog", paramLabel = "FILE", description = "write the TCG2 event log (binary, crypto-agile) of the run")
+    Path eventlog;
+
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE})")
     long budgetSeconds;
 
@@ -77,7 +80,7 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter json = traceJson != null ? new PrintWriter(Files.newBufferedWriter(traceJson)) : null;
         long t0 = System.nanoTime();
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
-            StandardProtocols.install(fw, initrdBytes, null);
+            StandardProtocols std = StandardProtocols.install(fw, initrdBytes, null);
             if (trace) fw.machine().traps().onCall(e -> System.err.println("trace: " + e.format()));
             if (json != null) fw.machine().traps().onCall(e -> json.println(TraceJson.of(e)));
             long t1 = System.nanoTime();
@@ -91,6 +94,11 @@ final class RunCommand implements Callable<Integer> {
             }
             long t2 = System.nanoTime();
             Summary.print(System.out, fw, out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
+            Summary.printPcrs(System.out, std.tcg2().log());
+            if (eventlog != null) {
+                byte[] bytes = std.tcg2().log().bytes();
+                AtomicFile.write(eventlog, o -> o.write(bytes));
+            }
             if (HandoffOutput.wanted(handoff, handoffJson, kexec, kexecDryRun)) {
                 int rc = HandoffOutput.write(fw, out, handoff, handoffJson, kexec, kexecDryRun, System.out);
                 if (rc != 0) return rc;

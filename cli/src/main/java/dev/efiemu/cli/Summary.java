@@ -11,6 +11,19 @@ import java.util.Map;
 final class Summary {
     private Summary() {}
 
+    /** PCRs that the run changed, per bank. */
+    static void printPcrs(PrintStream out, dev.efiemu.protocols.EventLog log) {
+        out.println("PCRs (virtual TPM, " + log.events().size() + " events):");
+        java.util.Set<Integer> touched = new java.util.TreeSet<>();
+        for (var e : log.events()) touched.add(e.pcr());
+        if (touched.isEmpty()) out.println("  (none measured)");
+        for (int pcr : touched) {
+            for (var bank : log.banks()) {
+                out.printf("  %2d %-6s %s%n", pcr, bank.name().toLowerCase(), java.util.HexFormat.of().formatHex(log.pcr(bank, pcr)));
+            }
+        }
+    }
+
     static void print(PrintStream out, Firmware fw, RunOutcome o, double setupSeconds, double runSeconds) {
         Machine m = fw.machine();
         out.println();

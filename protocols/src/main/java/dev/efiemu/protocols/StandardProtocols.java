@@ -3,10 +3,11 @@ package dev.efiemu.protocols;
 import dev.efiemu.core.Firmware;
 import dev.efiemu.core.Machine;
 
-/** The protocols every efiemu machine has, wired into the system table: consoles, RNG, and the Linux initrd when given. */
+/** The protocols every efiemu machine has, wired into the system table: consoles, RNG, TCG2 (SHA-1 and SHA-256 banks), and the Linux initrd when given. */
 public final class StandardProtocols {
     private final ConsoleOutput conOut;
     private final ConsoleInput conIn;
+    private final Tcg2Protocol tcg2;
 
     private StandardProtocols(Firmware fw, byte[] initrd, String keys) {
         Machine m = fw.machine();
@@ -15,6 +16,7 @@ public final class StandardProtocols {
         fw.tables().setConsoles(conIn.handle().address(), conIn.iface(), conOut.handle().address(), conOut.iface(),
                 conOut.handle().address(), conOut.iface());
         new RngProtocol(m, m.config().seed());
+        tcg2 = new Tcg2Protocol(m, fw.tables(), new EventLog(java.util.List.of(EventLog.Bank.SHA1, EventLog.Bank.SHA256)));
         if (initrd != null) new LinuxInitrd(m, initrd);
     }
 
@@ -24,5 +26,10 @@ public final class StandardProtocols {
 
     public ConsoleOutput conOut() {
         return conOut;
+    }
+
+    /** The virtual TPM's protocol: its event log and PCRs. */
+    public Tcg2Protocol tcg2() {
+        return tcg2;
     }
 }
