@@ -125,7 +125,7 @@ public final class Inspector {
             if (pe != null && UkiSections.isUki(pe)) {
                 m.put("format", "UKI");
                 m.put("machine", pe.machineName());
-                if (depth < MAX_DEPTH) layers(UkiSections.of(pe).content(".linux").orElseThrow(), null, "section .linux", depth + 1, out);
+                if (depth < MAX_DEPTH) layers(UkiSections.of(pe).fileContent(".linux").orElseThrow(), null, "section .linux", depth + 1, out);
             } else if (ZbootImage.looksLikeZboot(blob)) {
                 ZbootImage z = ZbootImage.parse(blob);
                 m.put("format", "EFI zboot");

@@ -53,11 +53,20 @@ public record ZbootImage(long payloadOffset, long payloadSize, String compressio
         }
         int streamLen = (int) (compression.equals("gzip") ? payloadSize + 4 : payloadSize);
         ByteArrayInputStream raw = new ByteArrayInputStream(file, (int) payloadOffset, streamLen);
-        byte[] out = new byte[(int) declaredSize];
-        int n;
+        // Grow the output as data arrives: a false declared size costs no memory up front.
+        byte[] out = new byte[(int) Math.min(declaredSize, 1 << 20)];
+        int n = 0;
         try (InputStream in = open(raw)) {
-            n = in.readNBytes(out, 0, out.length);
-            if (n == out.length && in.read() >= 0) {
+            while (true) {
+                if (n == out.length) {
+                    if (n == declaredSize) break;
+                    out = java.util.Arrays.copyOf(out, (int) Math.min(declaredSize, Math.max(2L * n, 1)));
+                }
+                int r = in.read(out, n, out.length - n);
+                if (r < 0) break;
+                n += r;
+            }
+            if (n == declaredSize && in.read() >= 0) {
                 throw new FormatException(String.format("zboot %s payload decompresses to more than the declared %d bytes", compression, declaredSize));
             }
         } catch (IOException | RuntimeException e) {
@@ -65,7 +74,7 @@ public record ZbootImage(long payloadOffset, long payloadSize, String compressio
             throw new FormatException(String.format("zboot %s payload at offset 0x%x is corrupt: %s", compression, payloadOffset,
                     e.getMessage() != null ? e.getMessage().replace('\n', ' ') : e.getClass().getSimpleName()));
         }
-        if (n != out.length) {
+        if (n != declaredSize) {
             throw new FormatException(String.format("zboot %s payload decompresses to %d bytes, but the trailing le32 declares %d", compression, n, declaredSize));
         }
         return out;

@@ -28,7 +28,8 @@ public final class BaseRelocations {
     static BaseRelocations parse(PeImage pe) {
         DataDirectory dir = pe.dataDirectory(DataDirectory.BASERELOC);
         if (!dir.present()) return new BaseRelocations(List.of(), 0);
-        byte[] table = pe.readRva(dir.address(), (int) dir.size());
+        // Bytes past the file-backed part read as zero, which ends the table: do not allocate them.
+        byte[] table = pe.readRvaBacked(dir.address(), dir.size());
         List<Block> blocks = new ArrayList<>();
         int count = 0;
         long pos = 0;
@@ -40,9 +41,13 @@ public final class BaseRelocations {
             if (blockSize < 8 || (blockSize & 1) != 0) {
                 throw new PeFormatException(String.format("relocation block at RVA 0x%x has bad size %d", at, blockSize));
             }
-            if (pos + blockSize > table.length) {
+            if (pos + blockSize > dir.size()) {
                 throw new PeFormatException(String.format("relocation block at RVA 0x%x (size 0x%x) extends beyond the relocation directory (0x%x bytes)",
-                        at, blockSize, table.length));
+                        at, blockSize, dir.size()));
+            }
+            if (pos + blockSize > table.length) {
+                throw new PeFormatException(String.format("relocation block at RVA 0x%x (size 0x%x) runs into the zero-filled part of the image",
+                        at, blockSize));
             }
             short[] entries = new short[(int) (blockSize - 8) / 2];
             for (int i = 0; i < entries.length; i++) {

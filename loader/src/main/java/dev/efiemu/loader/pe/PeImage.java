@@ -307,6 +307,26 @@ public final class PeImage {
         if (lo < hi) System.arraycopy(file, (int) (fileOff + lo - va), out, (int) (lo - rva), (int) (hi - lo));
     }
 
+    /**
+     * Like {@link #readRva} but stops after the last byte backed by file data in the range
+     * (everything after it would read as zero), so a huge range costs no more than the file.
+     */
+    public byte[] readRvaBacked(long rva, long len) {
+        long end = Math.min(rva + len, sizeOfImage);
+        long backedEnd = rva;
+        if (sizeOfHeaders > rva) backedEnd = Math.max(backedEnd, Math.min(end, sizeOfHeaders));
+        for (SectionHeader s : sections) {
+            long e = s.virtualAddress() + s.loadedFileSize();
+            if (s.loadedFileSize() > 0 && s.virtualAddress() < end && e > rva) backedEnd = Math.max(backedEnd, Math.min(end, e));
+        }
+        return readRva(rva, (int) (backedEnd - rva));
+    }
+
+    /** The section's file-backed contents: its first min(VirtualSize, SizeOfRawData) bytes. */
+    public byte[] sectionFileData(SectionHeader s) {
+        return Bytes.slice(file, s.pointerToRawData(), s.loadedFileSize(), "section data");
+    }
+
     /** A section's contents as loaded: {@link SectionHeader#memorySize()} bytes, zero past the raw data. */
     public byte[] sectionData(SectionHeader s) {
         return readRva(s.virtualAddress(), (int) s.memorySize());

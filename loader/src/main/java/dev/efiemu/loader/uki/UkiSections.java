@@ -56,8 +56,13 @@ public final class UkiSections {
         return pe.section(name).map(pe::sectionData);
     }
 
+    /** A section's file-backed bytes: min(VirtualSize, SizeOfRawData); what follows in memory is zero. */
+    public Optional<byte[]> fileContent(String name) {
+        return pe.section(name).map(pe::sectionFileData);
+    }
+
     public Optional<String> text(String name) {
-        return content(name).map(b -> {
+        return fileContent(name).map(b -> {
             int n = b.length;
             while (n > 0 && b[n - 1] == 0) n--;
             return new String(b, 0, n, StandardCharsets.UTF_8);
