@@ -77,6 +77,7 @@ final class InspectCommand implements Callable<Integer> {
         @SuppressWarnings("unchecked")
         void print(Map<String, Object> r) {
             out.printf("%s: %s, %s bytes%n", r.get("file"), r.get("format"), r.get("size"));
+            if (r.get("peError") != null) out.println("  PE header: " + r.get("peError"));
             if (r.get("pe") instanceof Map<?, ?> pe) {
                 out.println("\nPE32+ header");
                 map((Map<String, Object>) pe, 1);

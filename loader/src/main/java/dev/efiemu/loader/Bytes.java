@@ -1,6 +1,5 @@
 package dev.efiemu.loader;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * Bounds-checked little-endian reads from a byte array. Every read outside the array fails with a
@@ -47,13 +46,20 @@ public final class Bytes {
         return r;
     }
 
-    /** ASCII up to the first NUL or {@code max} bytes, whichever comes first. */
+    /**
+     * ASCII up to the first NUL or {@code max} bytes, whichever comes first; bytes outside
+     * printable ASCII come out as \xNN so the text is always safe in a one-line message.
+     */
     public static String cString(byte[] b, long off, int max, String what) {
         require(b.length, off, 0, what);
         int o = (int) off;
-        int end = o;
-        while (end < b.length && end - o < max && b[end] != 0) end++;
-        return new String(b, o, end - o, StandardCharsets.ISO_8859_1);
+        StringBuilder s = new StringBuilder();
+        for (int i = o; i < b.length && i - o < max && b[i] != 0; i++) {
+            int c = b[i] & 0xff;
+            if (c >= 0x20 && c < 0x7f) s.append((char) c);
+            else s.append(String.format("\\x%02x", c));
+        }
+        return s.toString();
     }
 
     public static boolean startsWith(byte[] b, long off, byte[] magic) {

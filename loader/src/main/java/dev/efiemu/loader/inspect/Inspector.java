@@ -33,10 +33,20 @@ public final class Inspector {
         r.put("file", name);
         r.put("size", file.length);
         PeImage pe = null;
-        if (file.length >= 2 && file[0] == 'M' && file[1] == 'Z') pe = PeImage.parse(file, null);
+        String peError = null;
+        if (file.length >= 2 && file[0] == 'M' && file[1] == 'Z') {
+            try {
+                pe = PeImage.parse(file, null);
+            } catch (FormatException e) {
+                // A kernel container with a broken PE header is still worth showing; anything else is an error.
+                if (!ZbootImage.looksLikeZboot(file) && !BzImageHeader.looksLikeBzImage(file) && !Arm64ImageHeader.looksLikeArm64Image(file)) throw e;
+                peError = e.getMessage();
+            }
+        }
         List<Map<String, Object>> layers = new ArrayList<>();
         layers(file, pe, "file", 0, layers);
         r.put("format", layers.get(0).get("format"));
+        if (peError != null) r.put("peError", peError);
         if (pe != null) {
             r.put("pe", peHeaders(pe));
             r.put("sections", sections(pe));
@@ -115,7 +125,7 @@ public final class Inspector {
         out.add(m);
         try {
             PeImage pe = knownPe;
-            if (pe == null && blob.length >= 2 && blob[0] == 'M' && blob[1] == 'Z') {
+            if (pe == null && depth > 0 && blob.length >= 2 && blob[0] == 'M' && blob[1] == 'Z') {
                 try {
                     pe = PeImage.parse(blob);
                 } catch (FormatException e) {
