@@ -53,6 +53,8 @@ public final class Machine implements AutoCloseable {
     private volatile boolean budgetExceeded;
     private String pendingFault;
     private boolean bootServicesActive = true;
+    /** A debugger's hold on the run loop; null (the normal case) costs nothing. */
+    private dev.efiemu.core.debug.ExecutionControl control;
 
     public Machine(MachineConfig config) {
         this.config = config;
@@ -113,6 +115,12 @@ public final class Machine implements AutoCloseable {
     public HandleDatabase handles() { return handles; }
     public List<LoadedImageRecord> images() { return images; }
     public boolean bootServicesActive() { return bootServicesActive; }
+    public dev.efiemu.core.debug.ExecutionControl control() { return control; }
+
+    /** Puts a debugger in the run loop (null removes it). Set before the run starts. */
+    public void control(dev.efiemu.core.debug.ExecutionControl c) {
+        this.control = c;
+    }
 
     public void endBootServices() {
         bootServicesActive = false;
@@ -187,7 +195,8 @@ public final class Machine implements AutoCloseable {
 
     private void runFrame(int depth) {
         while (true) {
-            RunResult r = cpu.run(abi.pc(cpu), Cpu.FOREVER);
+            long count = control == null ? 0 : control.beforeRun(this);
+            RunResult r = count == 0 ? cpu.run(abi.pc(cpu), Cpu.FOREVER) : cpu.run(abi.pc(cpu), Cpu.FOREVER, count);
             if (budgetExceeded) throw new MachineHalt(fault(RunOutcome.Kind.BUDGET, "time budget of " + config.budgetMillis() + " ms exceeded", -1));
             if (pendingFault != null) {
                 String f = pendingFault;
@@ -196,6 +205,10 @@ public final class Machine implements AutoCloseable {
             }
             if (r.isFault()) {
                 throw new MachineHalt(fault(RunOutcome.Kind.FAULT, describe(r), r.address()));
+            }
+            if (control != null && control.afterStop(this, r)) {
+                traps.takePending();
+                continue;
             }
             Service s = traps.takePending();
             if (s == null) {
@@ -207,6 +220,7 @@ public final class Machine implements AutoCloseable {
                 if (frameDepth != depth) throw new IllegalStateException("guest returned into an outer frame");
                 return;
             }
+            if (control != null) control.beforeService(this, s);
             traps.dispatch(s);
         }
     }
@@ -254,7 +268,9 @@ public final class Machine implements AutoCloseable {
         }
         FaultReport report = new FaultReport(cause, pc, where(pc), address, address == -1 ? "" : where(address), code,
                 registers(), ret, trace.last());
-        return new RunOutcome(kind, 0, null, report, cause + " at " + where(pc));
+        RunOutcome outcome = new RunOutcome(kind, 0, null, report, cause + " at " + where(pc));
+        if (control != null) control.beforeFault(this, outcome);
+        return outcome;
     }
 
     /** "vmlinuz+0x1234", "service BS.AllocatePages", "firmware stub area", or "outside any image". */

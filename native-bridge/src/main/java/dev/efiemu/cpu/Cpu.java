@@ -112,6 +112,17 @@ public interface Cpu extends AutoCloseable {
      */
     RunResult run(long begin, long until);
 
+    /**
+     * Like {@link #run} but ends after at most {@code count} instructions (count &gt; 0). For debuggers only
+     * (single-step, watchpoints): counting checks before every instruction, which slows this run down, and
+     * makes every stop precise: one requested from a memory hook takes effect before the next instruction.
+     * The next plain {@link #run} drops the counting again. Returns {@link RunResult.Kind#UNTIL} when the
+     * count ran out.
+     */
+    default RunResult run(long begin, long until, long count) {
+        throw new UnsupportedOperationException("counted runs are not supported by " + engine());
+    }
+
     /** Asks the engine to stop; from a hook, it stops before the hooked instruction executes. */
     void stop();
 

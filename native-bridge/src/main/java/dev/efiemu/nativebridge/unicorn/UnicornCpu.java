@@ -292,10 +292,20 @@ public final class UnicornCpu implements Cpu {
 
     @Override
     public RunResult run(long begin, long until) {
+        return start(begin, until, 0);
+    }
+
+    @Override
+    public RunResult run(long begin, long until, long count) {
+        if (count <= 0) throw new IllegalArgumentException("count must be positive: " + count);
+        return start(begin, until, count);
+    }
+
+    private RunResult start(long begin, long until, long count) {
         stopRequested = false;
         pending = null;
         lastInvalid = -1;
-        int err = Uc.uc_emu_start(uc, begin, until, 0, 0);
+        int err = Uc.uc_emu_start(uc, begin, until, 0, count);
         if (pending != null) {
             Throwable t = pending;
             pending = null;
