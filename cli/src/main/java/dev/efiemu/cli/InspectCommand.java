@@ -63,6 +63,12 @@ final class InspectCommand implements Callable<Integer> {
         PrintStream out = System.out;
         if (json) out.print(Json.write(report));
         else new TextReport(out).print(report);
+        out.flush();
+        String layerError = Inspector.firstLayerError(report);
+        if (layerError != null) {
+            System.err.println("efiemu: " + file + ": " + layerError);
+            return 1;
+        }
         return 0;
     }
 

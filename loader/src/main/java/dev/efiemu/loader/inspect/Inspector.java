@@ -27,7 +27,10 @@ public final class Inspector {
 
     private Inspector() {}
 
-    /** Inspects a file's bytes; a malformed top-level PE throws its one-line FormatException. */
+    /**
+     * Inspects a file's bytes; a malformed top-level PE or an unrecognizable file throws its
+     * one-line FormatException. Problems in nested layers are reported in the layer ("error").
+     */
     public static Map<String, Object> inspect(byte[] file, String name, TrustStore store) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("file", name);
@@ -46,6 +49,9 @@ public final class Inspector {
         List<Map<String, Object>> layers = new ArrayList<>();
         layers(file, pe, "file", 0, layers);
         r.put("format", layers.get(0).get("format"));
+        if ("data".equals(r.get("format"))) {
+            throw new FormatException("not a PE/EFI image, UKI, EFI zboot, bzImage or arm64 Image (no recognizable header)");
+        }
         if (peError != null) r.put("peError", peError);
         if (pe != null) {
             r.put("pe", peHeaders(pe));
@@ -55,6 +61,15 @@ public final class Inspector {
         r.put("layers", layers);
         if (pe != null) r.put("authenticode", authenticode(Authenticode.verify(pe, store == null ? TrustStore.empty() : store)));
         return r;
+    }
+
+    /** The first nested-layer problem in a report, or null. */
+    @SuppressWarnings("unchecked")
+    public static String firstLayerError(Map<String, Object> report) {
+        for (Map<String, Object> l : (List<Map<String, Object>>) report.get("layers")) {
+            if (l.get("error") != null) return l.get("layer") + ": " + l.get("error");
+        }
+        return null;
     }
 
     static Map<String, Object> peHeaders(PeImage pe) {
