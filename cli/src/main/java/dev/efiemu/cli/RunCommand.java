@@ -7,6 +7,8 @@ import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.protocols.StandardProtocols;
+import dev.efiemu.protocols.fs.EspDevice;
+import dev.efiemu.protocols.fs.EspSandbox;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -60,6 +62,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--eventlog", paramLabel = "FILE", description = "write the TCG2 event log (binary, crypto-agile) of the run")
     Path eventlog;
 
+    @Option(names = "--esp", paramLabel = "DIR", description = "a directory served as the EFI system partition (SimpleFileSystem); the payload's device")
+    Path esp;
+
+    @Option(names = "--esp-writable", description = "let the payload write to the ESP (writes are real)")
+    boolean espWritable;
+
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE})")
     long budgetSeconds;
 
@@ -86,8 +94,20 @@ final class RunCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             RunOutcome out;
             try {
-                out = fw.runPayload(file, payload.getFileName().toString(), cmdline, 0,
-                        DevicePaths.filePath("\\" + payload.getFileName()));
+                long device = 0;
+                String espPath = "\\" + payload.getFileName();
+                if (esp != null) {
+                    EspSandbox sandbox = new EspSandbox(esp, espWritable);
+                    String inside = sandbox.espPathOf(payload);
+                    if (inside != null) {
+                        espPath = inside;
+                    } else {
+                        espPath = "\\EFI\\Linux\\" + payload.getFileName();
+                        sandbox.overlay(espPath, payload);
+                    }
+                    device = new EspDevice(fw.machine(), sandbox).handle().address();
+                }
+                out = fw.runPayload(file, payload.getFileName().toString(), cmdline, device, DevicePaths.filePath(espPath));
             } catch (ImageServices.LoadFailure e) {
                 System.err.println("efiemu: cannot load " + payload + ": " + e.getMessage());
                 return 1;

@@ -107,7 +107,8 @@ public final class ImageServices {
      * Loads a PE image into memory and gives it a handle with LoadedImage and
      * LoadedImageDevicePath (§7.4 LoadImage, §9.1, §9.2).
      *
-     * @param devicePath the full device path it was loaded from (or null)
+     * @param devicePath the path it was loaded from: relative to {@code deviceHandle} when that has a
+     *                   device path (a file path node), else the whole path; null when unknown
      */
     public LoadedImageRecord load(byte[] file, String name, long parent, long deviceHandle, byte[] devicePath) {
         ImageFile pe;
@@ -138,11 +139,19 @@ public final class ImageServices {
 
         Handle h = m.handles().create();
         long li = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, LoadedImageProtocol.SIZE);
+        // §9.1: FilePath is the image's path relative to DeviceHandle; LoadedImageDevicePath (§9.2)
+        // is the whole path, the device's followed by the file's.
         long filePath = 0, fullPath = 0;
         if (devicePath != null) {
-            fullPath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, devicePath.length);
-            mem.write(fullPath, devicePath);
-            filePath = fullPath; // the file part of the path, when a device handle precedes it, is set by the caller
+            filePath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, devicePath.length);
+            mem.write(filePath, devicePath);
+            byte[] full = devicePath;
+            Handle dev = m.handles().get(deviceHandle);
+            if (dev != null && dev.protocol(Guids.DEVICE_PATH) != null) {
+                full = DevicePaths.append(DevicePaths.read(mem, dev.protocol(Guids.DEVICE_PATH).iface), devicePath);
+            }
+            fullPath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, full.length);
+            mem.write(fullPath, full);
         }
         LoadedImageProtocol.write(mem, li, parent, tables.get().systemTable(), deviceHandle, filePath, base,
                 pages * MemoryMap.PAGE, codeType, dataType);

@@ -1,0 +1,58 @@
+package dev.efiemu.protocols.fs;
+
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.memory.MemoryType;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/**
+ * The virtual ESP as the payload sees it: a handle with a device path like a real disk's
+ * (VenHw(efiemu)/HD(1,GPT,uuid,...)) and SimpleFileSystem. The partition UUID is derived from the
+ * ESP directory's path, so it is stable for an ESP and the payload's LoaderDevicePartUUID agrees.
+ */
+public final class EspDevice {
+    public static final Guid VENDOR = Guids.define("b0c4bd6f-6dbb-46ab-9a51-4b6f5e8ff0a5", "EfiemuDisk");
+    static final long PARTITION_START = 2048, PARTITION_SECTORS = 1 << 20;
+
+    private final Handle handle;
+    private final UUID partition;
+    private final SimpleFileSystem fs;
+
+    public EspDevice(Machine m, EspSandbox esp) {
+        this.partition = UUID.nameUUIDFromBytes(("efiemu-esp:" + esp.root()).getBytes(StandardCharsets.UTF_8));
+        byte[] path = devicePath(partition);
+        long dp = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
+        m.memory().write(dp, path);
+        Handle h = m.installProtocol(null, Guids.DEVICE_PATH, dp);
+        this.fs = new SimpleFileSystem(m, esp, h);
+        this.handle = h;
+    }
+
+    /** VenHw(VENDOR) (type 1, subtype 4) / HD(1, GPT, uuid, 2048, 1 Mi sectors) (type 4, subtype 1, §10.3.5.1) / End. */
+    static byte[] devicePath(UUID uuid) {
+        ByteBuffer b = ByteBuffer.allocate(20 + 42 + 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 1).put((byte) 4).putShort((short) 20).put(VENDOR.toBytes());
+        b.put((byte) 4).put((byte) 1).putShort((short) 42).putInt(1).putLong(PARTITION_START).putLong(PARTITION_SECTORS);
+        b.put(Guid.parse(uuid.toString()).toBytes()).put((byte) 2).put((byte) 2);
+        b.put(DevicePaths.END);
+        return b.array();
+    }
+
+    public Handle handle() {
+        return handle;
+    }
+
+    public UUID partitionUuid() {
+        return partition;
+    }
+
+    public SimpleFileSystem fileSystem() {
+        return fs;
+    }
+}

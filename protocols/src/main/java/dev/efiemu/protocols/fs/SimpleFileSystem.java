@@ -1,0 +1,307 @@
+package dev.efiemu.protocols.fs;
+
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.Status;
+import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.trap.Call;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * EFI_SIMPLE_FILE_SYSTEM_PROTOCOL and EFI_FILE_PROTOCOL (UEFI spec §13.4, §13.5) over a host
+ * directory: the virtual ESP. Every open file is its own EFI_FILE_PROTOCOL instance sharing one set
+ * of trapped functions. Read-only unless made writable; writes then go straight to the host file.
+ */
+public final class SimpleFileSystem {
+    public static final Guid GUID = Guids.define("964e5b22-6459-11d2-8e39-00a0c969723b", "SimpleFileSystem");
+    public static final Guid FILE_INFO = Guids.define("09576e92-6d3f-11d2-8e39-00a0c969723b", "FileInfo");
+    public static final Guid FILE_SYSTEM_INFO = Guids.define("09576e93-6d3f-11d2-8e39-00a0c969723b", "FileSystemInfo");
+    public static final Guid VOLUME_LABEL = Guids.define("db47d7d3-fe81-11d3-9a35-0090273fc14d", "FileSystemVolumeLabel");
+    static final long MODE_READ = 1, MODE_WRITE = 2, MODE_CREATE = 0x8000000000000000L;
+    static final long WARN_DELETE_FAILURE = 2;
+    static final String LABEL = "EFIEMU-ESP";
+    static final long REVISION_2 = 0x00020000;
+
+    /** One open EFI_FILE_PROTOCOL instance. */
+    static final class OpenFile {
+        final List<String> names;
+        final Path path;
+        final boolean dir;
+        final boolean canWrite;
+        long position;
+
+        OpenFile(List<String> names, Path path, boolean dir, boolean canWrite) {
+            this.names = names;
+            this.path = path;
+            this.dir = dir;
+            this.canWrite = canWrite;
+        }
+    }
+
+    private final Machine m;
+    private final EspSandbox esp;
+    private final long[] fileFunctions;
+    private final Map<Long, OpenFile> open = new HashMap<>();
+    private final Handle handle;
+
+    /** Installs the file system on {@code handle} (a new handle when null). */
+    public SimpleFileSystem(Machine m, EspSandbox esp, Handle handle) {
+        this.m = m;
+        this.esp = esp;
+        this.fileFunctions = m.defineFunctions("File", List.of(
+                new Machine.FunctionSpec("Open", 5, this::openFile),
+                new Machine.FunctionSpec("Close", 1, this::close),
+                new Machine.FunctionSpec("Delete", 1, this::delete),
+                new Machine.FunctionSpec("Read", 3, this::read),
+                new Machine.FunctionSpec("Write", 3, this::write),
+                new Machine.FunctionSpec("GetPosition", 2, this::getPosition),
+                new Machine.FunctionSpec("SetPosition", 2, this::setPosition),
+                new Machine.FunctionSpec("GetInfo", 4, this::getInfo),
+                new Machine.FunctionSpec("SetInfo", 4, this::setInfo),
+                new Machine.FunctionSpec("Flush", 1, c -> open.containsKey(c.arg(0)) ? Status.SUCCESS : Status.INVALID_PARAMETER),
+                new Machine.FunctionSpec("OpenEx", 6, null),
+                new Machine.FunctionSpec("ReadEx", 2, null),
+                new Machine.FunctionSpec("WriteEx", 2, null),
+                new Machine.FunctionSpec("FlushEx", 2, null)));
+        // EFI_SIMPLE_FILE_SYSTEM_PROTOCOL {u64 Revision; OpenVolume}: the revision comes first.
+        long[] sfs = m.defineFunctions("SimpleFileSystem", List.of(new Machine.FunctionSpec("OpenVolume", 2, this::openVolume)));
+        long iface = m.newInterface(new long[] {0x00010000, sfs[0]}, 0);
+        this.handle = m.installProtocol(handle, GUID, iface);
+    }
+
+    public Handle handle() {
+        return handle;
+    }
+
+    public EspSandbox esp() {
+        return esp;
+    }
+
+    private long newFile(OpenFile f) {
+        long[] fns = new long[1 + fileFunctions.length];
+        fns[0] = REVISION_2;
+        System.arraycopy(fileFunctions, 0, fns, 1, fileFunctions.length);
+        long iface = m.newInterface(fns, 0);
+        open.put(iface, f);
+        return iface;
+    }
+
+    long openVolume(Call c) {
+        if (c.arg(1) == 0) return Status.INVALID_PARAMETER;
+        c.memory().u64(c.arg(1), newFile(new OpenFile(List.of(), esp.root(), true, esp.writable())));
+        return Status.SUCCESS;
+    }
+
+    /** Open(This, **NewHandle, FileName, OpenMode, Attributes) (§13.5.2). */
+    long openFile(Call c) {
+        OpenFile base = open.get(c.arg(0));
+        long out = c.arg(1), namePtr = c.arg(2), mode = c.arg(3), attrs = c.arg(4);
+        if (base == null || out == 0 || namePtr == 0) return Status.INVALID_PARAMETER;
+        if (mode != MODE_READ && mode != (MODE_READ | MODE_WRITE) && mode != (MODE_READ | MODE_WRITE | MODE_CREATE)) {
+            return Status.INVALID_PARAMETER;
+        }
+        String name = c.memory().utf16z(namePtr, 4096);
+        c.note('"' + name + '"');
+        List<String> names = EspSandbox.components(base.names, name);
+        Path p = esp.resolve(names);
+        if (p == null) {
+            c.note("outside the ESP");
+            return Status.NOT_FOUND;
+        }
+        boolean wantWrite = (mode & MODE_WRITE) != 0;
+        if (wantWrite && !esp.writable()) return Status.WRITE_PROTECTED;
+        if (!Files.exists(p)) {
+            if ((mode & MODE_CREATE) == 0) return Status.NOT_FOUND;
+            try {
+                if ((attrs & FileInfo.DIRECTORY) != 0) Files.createDirectory(p);
+                else Files.createFile(p);
+            } catch (IOException e) {
+                return Status.DEVICE_ERROR;
+            }
+        }
+        boolean dir = Files.isDirectory(p);
+        c.memory().u64(out, newFile(new OpenFile(names, p, dir, wantWrite)));
+        return Status.SUCCESS;
+    }
+
+    long close(Call c) {
+        return open.remove(c.arg(0)) != null ? Status.SUCCESS : Status.INVALID_PARAMETER;
+    }
+
+    long delete(Call c) {
+        OpenFile f = open.remove(c.arg(0));
+        if (f == null) return Status.INVALID_PARAMETER;
+        if (!esp.writable() || !f.canWrite || f.names.isEmpty()) return WARN_DELETE_FAILURE;
+        try {
+            Files.delete(f.path);
+            return Status.SUCCESS;
+        } catch (IOException e) {
+            return WARN_DELETE_FAILURE;
+        }
+    }
+
+    long read(Call c) {
+        OpenFile f = open.get(c.arg(0));
+        long sizePtr = c.arg(1), buf = c.arg(2);
+        if (f == null || sizePtr == 0) return Status.INVALID_PARAMETER;
+        long want = c.memory().u64(sizePtr);
+        try {
+            if (f.dir) return readDirectory(c, f, sizePtr, want, buf);
+            long size = Files.size(f.path);
+            if (f.position > size) return Status.DEVICE_ERROR;
+            int n = (int) Math.min(want, Math.min(size - f.position, 64L << 20));
+            byte[] data = new byte[n];
+            try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "r")) {
+                r.seek(f.position);
+                r.readFully(data);
+            }
+            if (n > 0 && buf == 0) return Status.INVALID_PARAMETER;
+            c.memory().write(buf, data);
+            c.memory().u64(sizePtr, n);
+            f.position += n;
+            c.note(n + " bytes of " + f.path.getFileName());
+            return Status.SUCCESS;
+        } catch (IOException e) {
+            return Status.DEVICE_ERROR;
+        }
+    }
+
+    /** Directory reads return one EFI_FILE_INFO per call; an empty read means the end (§13.5.5). */
+    private long readDirectory(Call c, OpenFile f, long sizePtr, long want, long buf) throws IOException {
+        List<Path> entries = listing(f.path);
+        if (f.position >= entries.size()) {
+            c.memory().u64(sizePtr, 0);
+            return Status.SUCCESS;
+        }
+        Path e = entries.get((int) f.position);
+        byte[] info = FileInfo.of(e, e.getFileName().toString(), !esp.writable());
+        c.memory().u64(sizePtr, info.length);
+        if (want < info.length) return Status.BUFFER_TOO_SMALL;
+        c.memory().write(buf, info);
+        f.position++;
+        return Status.SUCCESS;
+    }
+
+    private List<Path> listing(Path dir) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.sorted().toList()) if (esp.inside(p) && Files.exists(p)) out.add(p);
+        }
+        return out;
+    }
+
+    long write(Call c) {
+        OpenFile f = open.get(c.arg(0));
+        long sizePtr = c.arg(1), buf = c.arg(2);
+        if (f == null || sizePtr == 0) return Status.INVALID_PARAMETER;
+        if (!esp.writable()) return Status.WRITE_PROTECTED;
+        if (f.dir) return Status.UNSUPPORTED;
+        if (!f.canWrite) return Status.ACCESS_DENIED;
+        int n = (int) c.memory().u64(sizePtr);
+        byte[] data = c.memory().read(buf, n);
+        try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "rw")) {
+            r.seek(f.position);
+            r.write(data);
+        } catch (IOException e) {
+            return Status.DEVICE_ERROR;
+        }
+        f.position += n;
+        return Status.SUCCESS;
+    }
+
+    long getPosition(Call c) {
+        OpenFile f = open.get(c.arg(0));
+        if (f == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
+        if (f.dir) return Status.UNSUPPORTED;
+        c.memory().u64(c.arg(1), f.position);
+        return Status.SUCCESS;
+    }
+
+    long setPosition(Call c) {
+        OpenFile f = open.get(c.arg(0));
+        if (f == null) return Status.INVALID_PARAMETER;
+        long pos = c.arg(1);
+        if (f.dir) {
+            if (pos != 0) return Status.UNSUPPORTED;
+            f.position = 0;
+            return Status.SUCCESS;
+        }
+        try {
+            f.position = pos == -1L ? Files.size(f.path) : pos;
+        } catch (IOException e) {
+            return Status.DEVICE_ERROR;
+        }
+        return Status.SUCCESS;
+    }
+
+    /** GetInfo(This, InformationType, *BufferSize, Buffer) (§13.5.12). */
+    long getInfo(Call c) {
+        OpenFile f = open.get(c.arg(0));
+        long typePtr = c.arg(1), sizePtr = c.arg(2), buf = c.arg(3);
+        if (f == null || typePtr == 0 || sizePtr == 0) return Status.INVALID_PARAMETER;
+        Guid type = c.memory().guid(typePtr);
+        c.note(Guids.name(type));
+        byte[] info;
+        try {
+            if (type.equals(FILE_INFO)) {
+                String name = f.names.isEmpty() ? "" : f.names.get(f.names.size() - 1);
+                info = FileInfo.of(f.path, name, !esp.writable());
+            } else if (type.equals(FILE_SYSTEM_INFO)) {
+                info = fileSystemInfo();
+            } else if (type.equals(VOLUME_LABEL)) {
+                info = GuestMemory.utf16z(LABEL);
+            } else {
+                return Status.UNSUPPORTED;
+            }
+        } catch (IOException e) {
+            return Status.DEVICE_ERROR;
+        }
+        long have = c.memory().u64(sizePtr);
+        c.memory().u64(sizePtr, info.length);
+        if (have < info.length) return Status.BUFFER_TOO_SMALL;
+        if (buf == 0) return Status.INVALID_PARAMETER;
+        c.memory().write(buf, info);
+        return Status.SUCCESS;
+    }
+
+    private byte[] fileSystemInfo() throws IOException {
+        byte[] label = GuestMemory.utf16z(LABEL);
+        var b = java.nio.ByteBuffer.allocate(36 + label.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        var store = Files.getFileStore(esp.root());
+        b.putLong(36 + label.length).put((byte) (esp.writable() ? 0 : 1)).put(new byte[7]);
+        b.putLong(store.getTotalSpace()).putLong(esp.writable() ? store.getUsableSpace() : 0).putInt(512).put(label);
+        return b.array();
+    }
+
+    /** SetInfo: only a FileSize change (truncate/extend) of a writable file is modelled. */
+    long setInfo(Call c) {
+        OpenFile f = open.get(c.arg(0));
+        if (f == null || c.arg(1) == 0 || c.arg(3) == 0) return Status.INVALID_PARAMETER;
+        if (!esp.writable()) return Status.WRITE_PROTECTED;
+        Guid type = c.memory().guid(c.arg(1));
+        if (!type.equals(FILE_INFO) || f.dir) {
+            c.note(Guids.name(type) + " not modelled");
+            return Status.UNSUPPORTED;
+        }
+        if (!f.canWrite) return Status.ACCESS_DENIED;
+        long newSize = c.memory().u64(c.arg(3) + 8);
+        try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "rw")) {
+            r.setLength(newSize);
+        } catch (IOException e) {
+            return Status.DEVICE_ERROR;
+        }
+        return Status.SUCCESS;
+    }
+
+}
