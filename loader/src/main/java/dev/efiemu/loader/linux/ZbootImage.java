@@ -14,7 +14,8 @@ import java.util.zip.GZIPInputStream;
  * whose MS-DOS header carries "MZ" at 0, "zimg" at 4, the payload offset (u32 at 8) and size
  * (u32 at 12) and the NUL-terminated compression name at 0x18. The payload is followed by a
  * le32 with the decompressed size (for gzip it is the stream's own ISIZE trailer, which the
- * header's size excludes; for other methods kbuild appends it). The kernel build pads the
+ * header's payload size includes; for zstd kbuild appends it after the frame and the header's
+ * size excludes it — Makefile.zboot's zboot-size-len). The kernel build pads the
  * payload to the Image's in-memory size (image_size), so the output may end in zeros.
  */
 public record ZbootImage(long payloadOffset, long payloadSize, String compression, long declaredSize) {
@@ -30,12 +31,14 @@ public record ZbootImage(long payloadOffset, long payloadSize, String compressio
         long off = Bytes.u32(b, 8, "zboot payload offset");
         long size = Bytes.u32(b, 12, "zboot payload size");
         String comp = Bytes.cString(b, 0x18, 32, "zboot compression type");
-        if (off + size + 4 > b.length) {
-            throw new FormatException(String.format("zboot payload at offset 0x%x size 0x%x (+4-byte size) extends beyond the end of the file (0x%x bytes)",
-                    off, size, b.length));
-        }
         if (size == 0) throw new FormatException("zboot payload size is 0");
-        return new ZbootImage(off, size, comp, Bytes.u32(b, off + size, "zboot decompressed size"));
+        // gzip: the le32 is the stream's last 4 bytes; others: it follows the payload.
+        long sizeAt = comp.equals("gzip") ? off + size - 4 : off + size;
+        if (sizeAt < off || sizeAt + 4 > b.length) {
+            throw new FormatException(String.format("zboot payload at offset 0x%x size 0x%x (and its le32 size at 0x%x) extends beyond the end of the file (0x%x bytes)",
+                    off, size, sizeAt, b.length));
+        }
+        return new ZbootImage(off, size, comp, Bytes.u32(b, sizeAt, "zboot decompressed size"));
     }
 
     public byte[] decompress(byte[] file) {
@@ -49,10 +52,9 @@ public record ZbootImage(long payloadOffset, long payloadSize, String compressio
     public byte[] decompress(byte[] file, long limit) {
         if (declaredSize > limit) {
             throw new FormatException(String.format("zboot declared decompressed size %d (le32 at offset 0x%x) exceeds the %d-byte limit",
-                    declaredSize, payloadOffset + payloadSize, limit));
+                    declaredSize, compression.equals("gzip") ? payloadOffset + payloadSize - 4 : payloadOffset + payloadSize, limit));
         }
-        int streamLen = (int) (compression.equals("gzip") ? payloadSize + 4 : payloadSize);
-        ByteArrayInputStream raw = new ByteArrayInputStream(file, (int) payloadOffset, streamLen);
+        ByteArrayInputStream raw = new ByteArrayInputStream(file, (int) payloadOffset, (int) payloadSize);
         // Grow the output as data arrives: a false declared size costs no memory up front.
         byte[] out = new byte[(int) Math.min(declaredSize, 1 << 20)];
         int n = 0;

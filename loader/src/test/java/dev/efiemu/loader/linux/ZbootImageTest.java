@@ -27,13 +27,13 @@ class ZbootImageTest {
         return o.toByteArray();
     }
 
-    /** A zboot container laid out like zboot-header.S: header, payload, le32 size (gzip's own ISIZE). */
+    /** A zboot container laid out like zboot-header.S: header, payload, le32 size (gzip: its own ISIZE, inside the payload size). */
     static byte[] zboot(String comp, byte[] original) throws Exception {
         byte[] stream;
         long size;
         if (comp.equals("gzip")) {
             stream = gzip(original);
-            size = stream.length - 4;
+            size = stream.length;
         } else {
             byte[] z = Zstd.compress(original, 19);
             stream = ByteBuffer.allocate(z.length + 4).order(ByteOrder.LITTLE_ENDIAN).put(z).putInt(original.length).array();
@@ -71,6 +71,9 @@ class ZbootImageTest {
         byte[] f = zboot("zstd", payload());
         ZbootImage z = ZbootImage.parse(f);
         ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN).putInt((int) (z.payloadOffset() + z.payloadSize()), 0xfffffff0);
+        byte[] g = zboot("gzip", payload());
+        ByteBuffer.wrap(g).order(ByteOrder.LITTLE_ENDIAN).putInt(g.length - 4, 0xfffffff0);
+        assertTrue(assertThrows(FormatException.class, () -> ZbootImage.parse(g).decompress(g)).getMessage().contains("exceeds"));
         FormatException e = assertThrows(FormatException.class, () -> ZbootImage.parse(f).decompress(f));
         assertTrue(e.getMessage().contains("declared decompressed size 4294967280") && e.getMessage().contains("exceeds"), e.getMessage());
     }
@@ -108,7 +111,7 @@ class ZbootImageTest {
 
     @Test
     void unknownCompression() throws Exception {
-        byte[] f = zboot("gzip", payload());
+        byte[] f = zboot("zstd", payload());
         f[0x18] = 'x';
         f[0x19] = 'z';
         f[0x1a] = 0;
