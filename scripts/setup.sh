@@ -25,6 +25,7 @@ declare -A need=(
   [java]=openjdk-17-jdk-headless [javac]=openjdk-17-jdk-headless [mvn]=maven
   [gcc]=gcc [clang]=clang [lld-link]=lld [objcopy]=binutils [cpio]=cpio
   [dpkg-deb]=dpkg [apt-get]=apt [python3]=python3 [gzip]=gzip [zstd]=zstd
+  [sbsign]=sbsigntool [openssl]=openssl
   [/usr/lib/x86_64-linux-gnu/libunicorn.so.2]=libunicorn2
   [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev
   [qemu-system-x86_64]=qemu-system-x86 [llvm-readelf-14]=llvm-14
