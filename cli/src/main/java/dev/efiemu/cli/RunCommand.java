@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code efiemu run PAYLOAD}: runs an EFI payload to ExitBootServices (or until it returns, exits, resets or faults). */
 @Command(name = "run", description = "Run an EFI payload in the emulator until ExitBootServices.")
-final class RunCommand implements Callable<Integer> {
+class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "PAYLOAD", description = "the EFI application (UKI, EFI-stub kernel, ...)")
     Path payload;
 
@@ -37,8 +37,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "seed for EFI_RNG_PROTOCOL: same seed, same run")
     Long seed;
 
-    @Option(names = "--trace", description = "print every service call to stderr")
-    boolean trace;
+    @Option(names = "--trace", arity = "0..1", paramLabel = "NAMES", parameterConsumer = GdbOptions.TraceNames.class,
+            description = "print service calls to stderr: all, or --trace=LoadImage,StartImage,ConOut (services or whole protocols)")
+    String trace;
 
     @Option(names = "--trace-json", paramLabel = "FILE", description = "write every service call as one JSON object per line")
     Path traceJson;
@@ -68,15 +69,21 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--esp-writable", description = "let the payload write to the ESP (writes are real)")
     boolean espWritable;
 
-    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE})")
+    @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE}; none with --gdb)")
     long budgetSeconds;
+
+    @Option(names = "--gdb", paramLabel = "[HOST:]PORT", description = "serve the GDB remote protocol there and wait for gdb before the first instruction (debug: default 127.0.0.1:1234)")
+    String gdb;
+
+    @Option(names = "--gdb-detach-continue", description = "when gdb disconnects without detaching, let the run go on (default: it stops)")
+    boolean gdbDetachContinue;
 
     @Override
     public Integer call() throws IOException {
         byte[] file = readInput(payload, "payload");
         byte[] initrdBytes = initrd != null ? readInput(initrd, "initrd") : null;
         MachineConfig cfg = MachineConfig.defaults().withMemory(Sizes.parse(memory)).withSeed(seed)
-                .withBudget(budgetSeconds * 1000);
+                .withBudget(gdb != null ? 0 : budgetSeconds * 1000);
         switch (memmap) {
             case "q35" -> { }
             case "host" -> cfg = cfg.withLayout(HandoffOutput::hostLayout);
@@ -89,8 +96,9 @@ final class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
             StandardProtocols std = StandardProtocols.install(fw, initrdBytes, null);
-            if (trace) fw.machine().traps().onCall(e -> System.err.println("trace: " + e.format()));
+            if (trace != null) GdbOptions.trace(fw.machine(), trace, System.err);
             if (json != null) fw.machine().traps().onCall(e -> json.println(TraceJson.of(e)));
+            dev.efiemu.core.gdb.GdbStub stub = GdbOptions.attach(fw.machine(), gdb, gdbDetachContinue);
             long t1 = System.nanoTime();
             RunOutcome out;
             try {
@@ -110,8 +118,10 @@ final class RunCommand implements Callable<Integer> {
                 out = fw.runPayload(file, payload.getFileName().toString(), cmdline, device, DevicePaths.filePath(espPath));
             } catch (ImageServices.LoadFailure e) {
                 System.err.println("efiemu: cannot load " + payload + ": " + e.getMessage());
+                if (stub != null) stub.close();
                 return 1;
             }
+            if (stub != null) stub.finish(out);
             long t2 = System.nanoTime();
             Summary.print(System.out, fw, out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
             Summary.printPcrs(System.out, std.tcg2().log());

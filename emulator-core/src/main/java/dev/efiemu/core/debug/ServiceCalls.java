@@ -1,0 +1,259 @@
+package dev.efiemu.core.debug;
+
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.trap.Service;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Decodes a firmware call as the guest made it, before its handler runs: the spec's parameter
+ * names with the values, and what the pointers point at where that helps (GUIDs by name, device
+ * paths, CHAR16 strings, memory types). Used when a debugger stops on a service.
+ */
+public final class ServiceCalls {
+    private static final Map<String, String[]> PARAMS = new HashMap<>();
+
+    static {
+        // UEFI 2.10 §7 (boot services) and §8 (runtime services), in table order.
+        bs("RaiseTPL", "NewTpl");
+        bs("RestoreTPL", "OldTpl");
+        bs("AllocatePages", "Type", "MemoryType", "Pages", "Memory");
+        bs("FreePages", "Memory", "Pages");
+        bs("GetMemoryMap", "MemoryMapSize", "MemoryMap", "MapKey", "DescriptorSize", "DescriptorVersion");
+        bs("AllocatePool", "PoolType", "Size", "Buffer");
+        bs("FreePool", "Buffer");
+        bs("CreateEvent", "Type", "NotifyTpl", "NotifyFunction", "NotifyContext", "Event");
+        bs("SetTimer", "Event", "Type", "TriggerTime");
+        bs("WaitForEvent", "NumberOfEvents", "Event", "Index");
+        bs("SignalEvent", "Event");
+        bs("CloseEvent", "Event");
+        bs("CheckEvent", "Event");
+        bs("InstallProtocolInterface", "Handle", "Protocol", "InterfaceType", "Interface");
+        bs("ReinstallProtocolInterface", "Handle", "Protocol", "OldInterface", "NewInterface");
+        bs("UninstallProtocolInterface", "Handle", "Protocol", "Interface");
+        bs("HandleProtocol", "Handle", "Protocol", "Interface");
+        bs("RegisterProtocolNotify", "Protocol", "Event", "Registration");
+        bs("LocateHandle", "SearchType", "Protocol", "SearchKey", "BufferSize", "Buffer");
+        bs("LocateDevicePath", "Protocol", "DevicePath*", "Device");
+        bs("InstallConfigurationTable", "Guid", "Table");
+        bs("LoadImage", "BootPolicy", "ParentImageHandle", "DevicePath", "SourceBuffer", "SourceSize", "ImageHandle");
+        bs("StartImage", "ImageHandle", "ExitDataSize", "ExitData");
+        bs("Exit", "ImageHandle", "ExitStatus", "ExitDataSize", "ExitData");
+        bs("UnloadImage", "ImageHandle");
+        bs("ExitBootServices", "ImageHandle", "MapKey");
+        bs("GetNextMonotonicCount", "Count");
+        bs("Stall", "Microseconds");
+        bs("SetWatchdogTimer", "Timeout", "WatchdogCode", "DataSize", "WatchdogData");
+        bs("ConnectController", "ControllerHandle", "DriverImageHandle", "RemainingDevicePath", "Recursive");
+        bs("DisconnectController", "ControllerHandle", "DriverImageHandle", "ChildHandle");
+        bs("OpenProtocol", "Handle", "Protocol", "Interface", "AgentHandle", "ControllerHandle", "Attributes");
+        bs("CloseProtocol", "Handle", "Protocol", "AgentHandle", "ControllerHandle");
+        bs("OpenProtocolInformation", "Handle", "Protocol", "EntryBuffer", "EntryCount");
+        bs("ProtocolsPerHandle", "Handle", "ProtocolBuffer", "ProtocolBufferCount");
+        bs("LocateHandleBuffer", "SearchType", "Protocol", "SearchKey", "NoHandles", "Buffer");
+        bs("LocateProtocol", "Protocol", "Registration", "Interface");
+        bs("CalculateCrc32", "Data", "DataSize", "Crc32");
+        bs("CopyMem", "Destination", "Source", "Length");
+        bs("SetMem", "Buffer", "Size", "Value");
+        bs("CreateEventEx", "Type", "NotifyTpl", "NotifyFunction", "NotifyContext", "EventGroup", "Event");
+        rt("GetTime", "Time", "Capabilities");
+        rt("SetTime", "Time");
+        rt("GetWakeupTime", "Enabled", "Pending", "Time");
+        rt("SetWakeupTime", "Enable", "Time");
+        rt("SetVirtualAddressMap", "MemoryMapSize", "DescriptorSize", "DescriptorVersion", "VirtualMap");
+        rt("ConvertPointer", "DebugDisposition", "Address");
+        rt("GetVariable", "VariableName", "VendorGuid", "Attributes", "DataSize", "Data");
+        rt("GetNextVariableName", "VariableNameSize", "VariableName", "VendorGuid");
+        rt("SetVariable", "VariableName", "VendorGuid", "Attributes", "DataSize=", "Data");
+        rt("GetNextHighMonotonicCount", "HighCount");
+        rt("ResetSystem", "ResetType", "ResetStatus", "DataSize=", "ResetData");
+        rt("UpdateCapsule", "CapsuleHeaderArray", "CapsuleCount", "ScatterGatherList");
+        rt("QueryCapsuleCapabilities", "CapsuleHeaderArray", "CapsuleCount", "MaximumCapsuleSize", "ResetType");
+        rt("QueryVariableInfo", "Attributes", "MaximumVariableStorageSize", "RemainingVariableStorageSize", "MaximumVariableSize");
+        // Protocol members (the first parameter of each is This).
+        member("OutputString", "This", "String");
+        member("TestString", "This", "String");
+        member("LoadFile", "This", "FilePath", "BootPolicy", "BufferSize", "Buffer");
+        member("GetRNG", "This", "RNGAlgorithm", "RNGValueLength=", "RNGValue");
+        member("GetInfo", "This", "InformationType", "BufferSize", "Buffer");
+        member("HashLogExtendEvent", "This", "Flags", "DataToHash", "DataToHashLen=", "EfiTcgEvent");
+        member("OpenVolume", "This", "Root");
+        member("Open", "This", "NewHandle", "FileName", "OpenMode", "Attributes");
+        member("Read", "This", "BufferSize", "Buffer");
+    }
+
+    private ServiceCalls() {}
+
+    private static void bs(String name, String... params) {
+        PARAMS.put("BS." + name, params);
+    }
+
+    private static void rt(String name, String... params) {
+        PARAMS.put("RT." + name, params);
+    }
+
+    private static void member(String name, String... params) {
+        PARAMS.put("*." + name, params);
+    }
+
+    /** The parameter names of a service ("Name=" marks a by-value size), or null when unknown. */
+    static String[] params(String service) {
+        String[] p = PARAMS.get(service);
+        if (p != null) return p;
+        int dot = service.indexOf('.');
+        return dot < 0 ? null : PARAMS.get("*" + service.substring(dot));
+    }
+
+    /**
+     * The call that just entered {@code service}'s stub, decoded:
+     * {@code BS.LoadImage(BootPolicy=FALSE, ..., SourceSize=0xd877c0 (14186432), ...) from uki.efi+0x4f21}.
+     */
+    public static String describe(Machine machine, Service service) {
+        String[] names = params(service.name());
+        int n = service.argc() >= 0 ? service.argc() : -1;
+        StringBuilder b = new StringBuilder(service.name()).append('(');
+        if (n < 0) {
+            varargs(machine, b);
+        } else {
+            for (int i = 0; i < n; i++) {
+                if (i > 0) b.append(", ");
+                String name = names != null && i < names.length ? names[i] : (i == 0 && !isTable(service) ? "This" : "arg" + i);
+                long v = arg(machine, i);
+                b.append(name.replace("=", "").replace("*", "")).append('=').append(value(machine, service.name(), name, v));
+            }
+        }
+        b.append(')');
+        try {
+            long ret = machine.abi().returnAddress(machine.cpu());
+            b.append(" from ").append(machine.where(ret));
+        } catch (RuntimeException e) {
+            // no readable return address
+        }
+        return b.toString();
+    }
+
+    private static boolean isTable(Service s) {
+        return s.name().startsWith("BS.") || s.name().startsWith("RT.");
+    }
+
+    private static long arg(Machine m, int i) {
+        try {
+            return m.abi().arg(m.cpu(), i);
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Install/UninstallMultipleProtocolInterfaces: Handle*, then (GUID*, Interface) pairs up to a NULL GUID. */
+    private static void varargs(Machine m, StringBuilder b) {
+        b.append("Handle=").append(hex(arg(m, 0)));
+        for (int i = 1; i < 1 + 2 * 8; i += 2) {
+            long g = arg(m, i);
+            b.append(", ");
+            if (g == 0) {
+                b.append("NULL");
+                return;
+            }
+            b.append(guidAt(m.memory(), g)).append('=').append(hex(arg(m, i + 1)));
+        }
+        b.append(", ...");
+    }
+
+    private static String value(Machine m, String service, String param, long v) {
+        String h = hex(v);
+        GuestMemory mem = m.memory();
+        try {
+            switch (param) {
+                case "BootPolicy", "Recursive":
+                    return v == 0 ? "FALSE" : "TRUE";
+                case "MemoryType", "PoolType": {
+                    MemoryType t = MemoryType.of(v);
+                    return h + (t != null ? " " + t.shortName() : "");
+                }
+                case "Type":
+                    if (service.equals("BS.AllocatePages")) {
+                        String[] types = {"AllocateAnyPages", "AllocateMaxAddress", "AllocateAddress"};
+                        return h + (v >= 0 && v < types.length ? " " + types[(int) v] : "");
+                    }
+                    return h;
+                case "Protocol", "VendorGuid", "Guid", "EventGroup", "InformationType", "RNGAlgorithm":
+                    return v == 0 ? "NULL" : h + " " + guidAt(mem, v);
+                case "DevicePath", "FilePath", "RemainingDevicePath":
+                    return v == 0 ? "NULL" : h + " " + devicePathText(mem, v);
+                case "DevicePath*":
+                    return v == 0 ? "NULL" : h + " -> " + devicePathText(mem, mem.u64(v));
+                case "VariableName", "String", "FileName": {
+                    if (v == 0) return "NULL";
+                    String s = mem.utf16z(v, 256);
+                    return h + " \"" + printable(s) + "\"";
+                }
+                case "SourceSize", "Pages", "Size", "DataSize=", "RNGValueLength=", "DataToHashLen=", "Microseconds":
+                    return v > 9 ? h + " (" + Long.toUnsignedString(v) + ")" : h;
+                default:
+                    return h;
+            }
+        } catch (RuntimeException e) {
+            return h + " <unreadable>";
+        }
+    }
+
+    private static String guidAt(GuestMemory mem, long address) {
+        try {
+            Guid g = mem.guid(address);
+            return Guids.name(g);
+        } catch (RuntimeException e) {
+            return "<unreadable GUID>";
+        }
+    }
+
+    /** A short text form of a device path (UEFI spec §10.6 style for the nodes payloads use). */
+    static String devicePathText(GuestMemory mem, long address) {
+        if (address == 0) return "NULL";
+        StringBuilder b = new StringBuilder();
+        long at = address;
+        for (int node = 0; node < 32; node++) {
+            byte[] hdr = mem.read(at, 4);
+            int type = hdr[0] & 0xff, sub = hdr[1] & 0xff, len = (hdr[2] & 0xff) | (hdr[3] & 0xff) << 8;
+            if (type == 0x7f && sub == 0xff) return b.length() == 0 ? "End" : b.toString();
+            if (len < 4 || len > 4096) return b + "/<bad node length " + len + ">";
+            if (b.length() > 0) b.append('/');
+            byte[] body = mem.read(at + 4, len - 4);
+            if (type == 4 && sub == 3 && body.length >= 16) {
+                b.append("VenMedia(").append(Guids.name(Guid.fromBytes(body, 0))).append(')');
+            } else if (type == 1 && sub == 4 && body.length >= 16) {
+                b.append("VenHw(").append(Guids.name(Guid.fromBytes(body, 0))).append(')');
+            } else if (type == 4 && sub == 4) {
+                String s = new String(body, StandardCharsets.UTF_16LE);
+                int nul = s.indexOf('\0');
+                b.append(printable(nul >= 0 ? s.substring(0, nul) : s));
+            } else if (type == 4 && sub == 1 && body.length >= 4) {
+                b.append("HD(").append(java.nio.ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt()).append(",...)");
+            } else {
+                b.append(String.format("Path(%d,%d)", type, sub));
+            }
+            at += len;
+        }
+        return b + "/...";
+    }
+
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '\n') b.append("\\n");
+            else if (c == '\r') b.append("\\r");
+            else if (c == '"') b.append("\\\"");
+            else if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
+    }
+
+    private static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+}
