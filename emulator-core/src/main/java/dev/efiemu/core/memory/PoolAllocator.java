@@ -40,10 +40,10 @@ public final class PoolAllocator {
         }
         TreeMap<Long, Long> holes = free.computeIfAbsent(type, t -> new TreeMap<>());
         for (Map.Entry<Long, Long> h : holes.entrySet()) {
-            if (h.getValue() >= need) {
-                long at = h.getKey();
+            long at = h.getKey(), len = h.getValue(); // read before removing: TreeMap reuses entry nodes
+            if (len >= need) {
                 holes.remove(at);
-                if (h.getValue() > need) holes.put(at + need, h.getValue() - need);
+                if (len > need) holes.put(at + need, len - need);
                 live.put(at, need);
                 typeOf.put(at, type);
                 return at;

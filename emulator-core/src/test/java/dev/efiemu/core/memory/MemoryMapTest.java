@@ -122,6 +122,29 @@ class MemoryMapTest {
         assertThrows(AllocationException.class, () -> pool.allocate(MemoryType.CONVENTIONAL.code(), 8));
     }
 
+    /** Random allocate/free traffic: live pool blocks never overlap (the stub's realloc pattern found a bug here). */
+    @Test
+    void poolBlocksNeverOverlapUnderChurn() {
+        PoolAllocator pool = new PoolAllocator(q35);
+        java.util.Random r = new java.util.Random(7);
+        java.util.TreeMap<Long, Long> live = new java.util.TreeMap<>();
+        for (int i = 0; i < 20000; i++) {
+            if (live.isEmpty() || r.nextInt(3) > 0) {
+                long size = 1 + r.nextInt(r.nextBoolean() ? 64 : 2000);
+                long a = pool.allocate(LOADER_DATA, size);
+                var below = live.floorEntry(a + size - 1);
+                assertTrue(below == null || below.getKey() + below.getValue() <= a, "overlap at 0x" + Long.toHexString(a));
+                var above = live.ceilingEntry(a);
+                assertTrue(above == null || above.getKey() >= a + size, "overlap at 0x" + Long.toHexString(a));
+                live.put(a, size);
+            } else {
+                Long k = live.keySet().stream().skip(r.nextInt(live.size())).findFirst().orElseThrow();
+                live.remove(k);
+                assertTrue(pool.free(k));
+            }
+        }
+    }
+
     static void assertNoOverlaps(List<MemoryMap.Region> rs) {
         for (int i = 1; i < rs.size(); i++) assertTrue(rs.get(i - 1).end() <= rs.get(i).start());
     }
