@@ -152,6 +152,17 @@ class GuestCodeX86Test {
     }
 
     @Test
+    void faultAddressIsKnownWhenRunningForever() {
+        // Running to FOREVER makes the engine look up the page of address -1 as well; that must
+        // not be mistaken for the guest's faulting access.
+        byte[] code = Asm.assemble(Arch.X86_64, "mov rax, 0x7000000000\nmov rbx, qword ptr [rax]");
+        cpu.write(CODE, code);
+        RunResult r = cpu.run(CODE, Cpu.FOREVER);
+        assertEquals(RunResult.Kind.MEMORY_FAULT, r.kind());
+        assertEquals(0x7000000000L, r.address() & ~0xfffL);
+    }
+
+    @Test
     void garbageIsAnInvalidInstruction() {
         cpu.write(CODE, new byte[] {0x0f, 0x0b}); // ud2
         RunResult r = cpu.run(CODE, CODE + 2);

@@ -33,8 +33,11 @@ public final class UnicornCpu implements Cpu {
     private final List<Callback> callbacks = new ArrayList<>();
     private Throwable pending;
     private boolean stopRequested;
+    /** The last run counted instructions (see {@link #run(long, long, long)}). */
+    private boolean counting;
     /** The last page the engine asked us to translate; a memory fault almost always concerns it. */
     private long lastFill = -1;
+    private long untilPage = -1;
     /** Slow engine only: the address a fault hook saw. */
     private long lastInvalid = -1;
 
@@ -61,7 +64,8 @@ public final class UnicornCpu implements Cpu {
     private void configureVirtualTlb() {
         check(Uc.ctl(uc, Uc.ctlWrite(Uc.CTL_TLB_TYPE, 1), Uc.TLB_VIRTUAL), "uc_ctl(TLB_TYPE)");
         Uc.TlbFillCb fill = (u, vaddr, type, entry, user) -> {
-            lastFill = vaddr;
+            // The engine also looks up the page of the run's `until` address; that is no access of the guest's.
+            if (vaddr != untilPage) lastFill = vaddr;
             entry.setLong(0, vaddr); // already page-masked by the engine (1 KiB pages on aarch64)
             entry.setInt(8, type == Uc.MEM_FETCH ? 7 : 3);
             return true;
@@ -292,12 +296,17 @@ public final class UnicornCpu implements Cpu {
 
     @Override
     public RunResult run(long begin, long until) {
+        counting = false;
         return start(begin, until, 0);
     }
 
     @Override
     public RunResult run(long begin, long until, long count) {
         if (count <= 0) throw new IllegalArgumentException("count must be positive: " + count);
+        // Blocks translated by plain runs call out only where a hook was: without a flush the
+        // counter would see just those instructions. (Unicorn flushes on the way back itself.)
+        if (!counting) flushTranslations();
+        counting = true;
         return start(begin, until, count);
     }
 
@@ -305,6 +314,8 @@ public final class UnicornCpu implements Cpu {
         stopRequested = false;
         pending = null;
         lastInvalid = -1;
+        lastFill = -1;
+        untilPage = until & ~(arch == Arch.X86_64 ? 0xfffL : 0x3ffL);
         int err = Uc.uc_emu_start(uc, begin, until, 0, count);
         if (pending != null) {
             Throwable t = pending;

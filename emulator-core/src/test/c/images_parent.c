@@ -1,0 +1,45 @@
+/* Nested images: loads the child app from a buffer the test published as a configuration table,
+ * starts it twice (it exits through Exit() with ExitData, then returns normally), and checks what
+ * comes back to the parent; an unstarted image is unloaded. */
+#include "check.h"
+
+static EFI_GUID CHILD_TABLE = {0xe1e1e1e1, 0x0001, 0x0002, {3, 4, 5, 6, 7, 8, 9, 10}};
+static EFI_GUID LOADED_IMAGE = {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
+    EFI_BOOT_SERVICES *bs = st->BootServices;
+    UINT64 *child = NULL;
+    for (UINTN i = 0; i < st->NumberOfTableEntries; i++) {
+        if (guid_eq(&st->ConfigurationTable[i].VendorGuid, &CHILD_TABLE)) child = st->ConfigurationTable[i].VendorTable;
+    }
+    CHECK(child != NULL);
+
+    EFI_HANDLE h;
+    CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));
+    EFI_LOADED_IMAGE_PROTOCOL *li;
+    CHECK_OK(bs->HandleProtocol(h, &LOADED_IMAGE, (VOID **)&li));
+    CHECK(li->ParentHandle == image && li->SystemTable == st && li->ImageBase != NULL);
+    /* tell the child to Exit with data: LoadOptions = "exit" */
+    static CHAR16 opt_exit[] = u"exit";
+    li->LoadOptions = opt_exit;
+    li->LoadOptionsSize = sizeof(opt_exit);
+    UINTN size = 0;
+    CHAR16 *data = NULL;
+    EFI_STATUS s = bs->StartImage(h, &size, &data);
+    CHECK(s == EFI_ABORTED);
+    CHECK(size == 8 && data != NULL && data[0] == 'b' && data[1] == 'y' && data[2] == 'e' && data[3] == 0);
+    /* an application is unloaded once it returns: its handle is gone */
+    CHECK(bs->HandleProtocol(h, &LOADED_IMAGE, (VOID **)&li) == EFI_INVALID_PARAMETER);
+
+    /* again, returning normally with a status of its own */
+    CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));
+    s = bs->StartImage(h, NULL, NULL);
+    CHECK(s == 0x1234);
+
+    /* a loaded, never-started image can be unloaded; garbage is refused */
+    CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));
+    CHECK_OK(bs->UnloadImage(h));
+    UINT8 junk[64] = {0};
+    CHECK(bs->LoadImage(FALSE, image, NULL, junk, sizeof(junk), &h) == EFI_LOAD_ERROR);
+    return EFI_SUCCESS;
+}

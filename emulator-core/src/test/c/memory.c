@@ -1,0 +1,61 @@
+/* AllocatePages (any / below a max / at an address), pool alignment, memory-map invariants and
+ * map-key semantics, then ExitBootServices: stale key refused, current key accepted. */
+#include "check.h"
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
+    EFI_BOOT_SERVICES *bs = st->BootServices;
+    EFI_PHYSICAL_ADDRESS a = 0, b = 0x7fffffff, c = 0x2000000;
+
+    CHECK_OK(bs->AllocatePages(AllocateAnyPages, EfiLoaderData, 3, &a));
+    CHECK(a != 0 && (a & 0xfff) == 0);
+    CHECK_OK(bs->AllocatePages(AllocateMaxAddress, EfiLoaderData, 2, &b));
+    CHECK(b + 2 * 4096 - 1 <= 0x7fffffff && (b & 0xfff) == 0);
+    CHECK_OK(bs->AllocatePages(AllocateAddress, EfiLoaderData, 4, &c));
+    CHECK(c == 0x2000000);
+    EFI_PHYSICAL_ADDRESS again = 0x2001000;
+    CHECK(bs->AllocatePages(AllocateAddress, EfiLoaderData, 1, &again) == EFI_NOT_FOUND);
+    EFI_PHYSICAL_ADDRESS unaligned = 0x3000123;
+    CHECK(bs->AllocatePages(AllocateAddress, EfiLoaderData, 1, &unaligned) != EFI_SUCCESS);
+    CHECK(bs->AllocatePages(AllocateAnyPages, EfiConventionalMemory, 1, &a) == EFI_INVALID_PARAMETER);
+    CHECK_OK(bs->FreePages(c, 4));
+    CHECK(bs->FreePages(c, 4) == EFI_NOT_FOUND);
+
+    for (UINTN size = 1; size < 5000; size = size * 3 + 1) {
+        VOID *p;
+        CHECK_OK(bs->AllocatePool(EfiBootServicesData, size, &p));
+        CHECK(((UINTN)p & 7) == 0);
+        bs->SetMem(p, size, 0xa5);
+        CHECK_OK(bs->FreePool(p));
+    }
+
+    UINTN size = 0, key = 0, dsize = 0;
+    UINT32 dver = 0;
+    CHECK(bs->GetMemoryMap(&size, NULL, &key, &dsize, &dver) == EFI_BUFFER_TOO_SMALL);
+    CHECK(size > 0 && dsize >= sizeof(EFI_MEMORY_DESCRIPTOR) && dver == 1);
+    UINT8 *map;
+    UINTN bufsize = size + 4 * dsize;
+    CHECK_OK(bs->AllocatePool(EfiLoaderData, bufsize, (VOID **)&map));
+    size = bufsize;
+    CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
+    UINT64 prev_end = 0;
+    int saw_loader = 0;
+    for (UINTN off = 0; off < size; off += dsize) {
+        EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)(map + off);
+        CHECK(d->PhysicalStart >= prev_end);          /* sorted, no overlaps */
+        CHECK((d->PhysicalStart & 0xfff) == 0 && d->NumberOfPages > 0);
+        prev_end = d->PhysicalStart + d->NumberOfPages * 4096;
+        if (d->Type == EfiLoaderData && d->PhysicalStart <= b && b < prev_end) saw_loader = 1;
+    }
+    CHECK(saw_loader);
+
+    /* Any change makes the key stale: EBS must refuse it, then accept the fresh one. */
+    UINTN stale = key;
+    VOID *p;
+    CHECK_OK(bs->AllocatePool(EfiLoaderData, 8192 * 4, &p));
+    CHECK(bs->ExitBootServices(image, stale) == EFI_INVALID_PARAMETER);
+    size = bufsize;
+    CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
+    CHECK(key != stale);
+    CHECK_OK(bs->ExitBootServices(image, key));
+    return 0x8000000000200000ULL; /* not reached: ExitBootServices ends the run */
+}

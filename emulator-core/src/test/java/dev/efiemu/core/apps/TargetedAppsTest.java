@@ -1,0 +1,100 @@
+package dev.efiemu.core.apps;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.core.Guid;
+import dev.efiemu.core.MachineConfig;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.Status;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.fixtures.TestApps;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 7 acceptance 2 and 3: small EFI apps compiled from C (src/test/c) exercise single service
+ * groups against the emulated firmware. An app returns EFI_SUCCESS when all its checks hold, or
+ * 0x8000000000100000 | line of the first failing CHECK.
+ */
+class TargetedAppsTest {
+    static final Guid CHILD_TABLE = Guid.parse("e1e1e1e1-0001-0002-0304-05060708090a");
+
+    static Path app(String name) {
+        return TestApps.build(Path.of("src/test/c", name + ".c"), "x86_64");
+    }
+
+    static RunOutcome run(String name, Consumer<Firmware> setup) throws Exception {
+        byte[] pe = Files.readAllBytes(app(name));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            setup.accept(fw);
+            return fw.runPayload(pe, name + ".efi", null, 0, DevicePaths.filePath("\\" + name + ".efi"));
+        }
+    }
+
+    static void assertPassed(RunOutcome o) {
+        String why = o.fault() != null ? o.fault().format() : o.message();
+        assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+        long s = o.status();
+        assertEquals(Status.SUCCESS, s, (s & 0x8000000000100000L) == 0x8000000000100000L
+                ? "CHECK failed at line " + (s & 0xfffff) : Status.name(s));
+    }
+
+    @Test
+    void memoryServicesAndMapKey() throws Exception {
+        RunOutcome o = run("memory", fw -> { });
+        String why = o.fault() != null ? o.fault().format() : o.message() + " status 0x" + Long.toHexString(o.status())
+                + " (line " + (o.status() & 0xfffff) + ")";
+        assertEquals(RunOutcome.Kind.EXIT_BOOT_SERVICES, o.kind(), why);
+    }
+
+    @Test
+    void protocolDatabase() throws Exception {
+        assertPassed(run("protocols", fw -> { }));
+    }
+
+    @Test
+    void eventsTimersAndVirtualClock() throws Exception {
+        assertPassed(run("events", fw -> { }));
+    }
+
+    @Test
+    void nestedImagesWithExitData() throws Exception {
+        byte[] child = Files.readAllBytes(app("images_child"));
+        assertPassed(run("images_parent", fw -> {
+            long buf = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, child.length);
+            fw.machine().memory().write(buf, child);
+            long table = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, 16);
+            fw.machine().memory().u64(table, buf);
+            fw.machine().memory().u64(table + 8, child.length);
+            fw.tables().installConfigTable(CHILD_TABLE, table);
+        }));
+    }
+
+    @Test
+    void variablesWithAttributes() throws Exception {
+        assertPassed(run("variables", fw -> { }));
+    }
+
+    @Test
+    void unmappedReadIsReportedWithImageAndRva() throws Exception {
+        RunOutcome o = run("fault_unmapped", fw -> { });
+        assertEquals(RunOutcome.Kind.FAULT, o.kind(), o.message());
+        assertTrue(o.fault().pcWhere().startsWith("fault_unmapped.efi+0x"), o.fault().format());
+        assertEquals(0x7000000000L, o.fault().address() & ~0xfffL, o.fault().format());
+        assertTrue(o.fault().format().contains("memory fault"), o.fault().format());
+    }
+
+    @Test
+    void garbageIsReportedWithImageAndRva() throws Exception {
+        RunOutcome o = run("fault_garbage", fw -> { });
+        assertEquals(RunOutcome.Kind.FAULT, o.kind(), o.message());
+        assertTrue(o.fault().pcWhere().startsWith("fault_garbage.efi+0x"), o.fault().format());
+        assertTrue(o.fault().format().contains("bytes at pc: 0f 0b"), o.fault().format());
+    }
+}
