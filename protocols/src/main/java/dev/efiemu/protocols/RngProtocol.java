@@ -21,11 +21,54 @@ public final class RngProtocol {
     private final Random random;
 
     public RngProtocol(Machine m, Long seed) {
-        this.random = seed != null ? new Random(seed) : new SecureRandom();
+        this.random = seed != null ? new SeededStream(seed) : new SecureRandom();
         long iface = m.newInterface("Rng", List.of(
                 new Machine.FunctionSpec("GetInfo", 3, this::getInfo),
                 new Machine.FunctionSpec("GetRNG", 4, this::getRng)), 0);
         m.installProtocol(null, GUID, iface);
+    }
+
+    /**
+     * SHA-256 in counter mode over the seed: reproducible, and unlike java.util.Random(seed) nearby
+     * seeds give unrelated streams (the LCG's first outputs for seeds 42 and 43 differ only in low
+     * bits, which left the stub's KASLR slot unchanged).
+     */
+    static final class SeededStream extends Random {
+        private final byte[] seedBytes;
+        private long counter;
+        private byte[] block = new byte[0];
+        private int used;
+
+        SeededStream(long seed) {
+            this.seedBytes = java.nio.ByteBuffer.allocate(8).putLong(seed).array();
+        }
+
+        @Override
+        public void nextBytes(byte[] out) {
+            for (int i = 0; i < out.length; i++) {
+                if (used == block.length) refill();
+                out[i] = block[used++];
+            }
+        }
+
+        @Override
+        protected int next(int bits) {
+            byte[] b = new byte[4];
+            nextBytes(b);
+            return java.nio.ByteBuffer.wrap(b).getInt() >>> (32 - bits);
+        }
+
+        private void refill() {
+            try {
+                var sha = java.security.MessageDigest.getInstance("SHA-256");
+                sha.update(seedBytes);
+                sha.update(java.nio.ByteBuffer.allocate(8).putLong(counter++).array());
+                block = sha.digest();
+                used = 0;
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     long getInfo(Call c) {
