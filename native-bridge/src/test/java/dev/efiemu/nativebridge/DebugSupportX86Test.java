@@ -53,6 +53,15 @@ class DebugSupportX86Test {
         cpu.reg(X86Reg.RAX, 0);
         cpu.reg(X86Reg.RBX, 0);
         cpu.reg(X86Reg.RCX, 0);
+        // ... with a hook on one instruction (and one elsewhere, as the firmware's trap hook), so
+        // the block has a call-out there only
+        Hook h = cpu.onCode(CODE, CODE, (c, a, sz) -> {});
+        Hook elsewhere = cpu.onCode(DATA, DATA + 0xfff, (c, a, sz) -> {});
+        cpu.flushTranslations();
+        cpu.run(CODE, end);
+        cpu.reg(X86Reg.RAX, 0);
+        cpu.reg(X86Reg.RBX, 0);
+        cpu.reg(X86Reg.RCX, 0);
         r = cpu.run(CODE, end, 1);
         assertEquals(RunResult.Kind.UNTIL, r.kind());
         assertEquals(CODE + 5, cpu.reg(X86Reg.RIP));
@@ -66,6 +75,8 @@ class DebugSupportX86Test {
         assertEquals(RunResult.Kind.UNTIL, r.kind());
         assertEquals(end, cpu.reg(X86Reg.RIP));
         assertEquals(3, cpu.reg(X86Reg.RCX));
+        h.close();
+        elsewhere.close();
     }
 
     /**

@@ -660,9 +660,11 @@ public final class GdbStub implements ExecutionControl, AutoCloseable {
         if (hardStopTask != null || closing) return;
         long grace = killRequested ? 0 : Math.max(1, options.interruptGraceMillis());
         hardStopTask = timer.scheduleAtFixedRate(() -> {
-            if ((interruptRequested || killRequested) && running) {
-                hardStopIssued = true;
-                cpu.stop();
+            synchronized (this) { // never after clearInterrupt(): a late stop would hit the next run
+                if ((interruptRequested || killRequested) && running && hardStopTask != null) {
+                    hardStopIssued = true;
+                    cpu.stop();
+                }
             }
         }, grace, 250, TimeUnit.MILLISECONDS);
     }
@@ -674,7 +676,7 @@ public final class GdbStub implements ExecutionControl, AutoCloseable {
         }
     }
 
-    private void clearInterrupt() {
+    private synchronized void clearInterrupt() {
         interruptRequested = false;
         cancelHardStop();
         hardStopIssued = false;
