@@ -1,0 +1,115 @@
+package dev.efiemu.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.efiemu.fixtures.Fixtures;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5 acceptance 1-4: the ExitBootServices snapshot, written as a PVH ELF, boots in QEMU
+ * (q35, 1 GiB, SeaBIOS, TCG) to the marker initrd with the command line given to efiemu, and
+ * powers off; same seed, same bytes; the kexec dry run validates against this host.
+ */
+class HandoffBootTest {
+    @TempDir
+    Path tmp;
+
+    static Fixtures fx() {
+        return Fixtures.cache().requireFetched();
+    }
+
+    record Boot(int exit, String console) {}
+
+    static Boot qemu(Path elf) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("qemu", ".log");
+        try {
+            Process p = new ProcessBuilder(List.of("qemu-system-x86_64", "-accel", "tcg", "-M", "q35", "-m", "1G", "-nographic",
+                    "-nodefaults", "-serial", "stdio", "-no-reboot", "-kernel", elf.toString()))
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+            if (!p.waitFor(180, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+                throw new AssertionError("QEMU did not power off within 180 s:\n" + tail(Files.readString(log, StandardCharsets.ISO_8859_1)));
+            }
+            return new Boot(p.exitValue(), Files.readString(log, StandardCharsets.ISO_8859_1));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    static String tail(String s) {
+        return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
+    }
+
+    void bootsToMarker(Path elf, String cmdline) throws Exception {
+        Boot b = qemu(elf);
+        assertTrue(b.console().contains("Linux version"), tail(b.console()));
+        assertTrue(b.console().contains(Fixtures.MARKER + " " + cmdline), "marker with the cmdline:\n" + tail(b.console()));
+        assertTrue(b.console().contains("reboot: Power down"), tail(b.console()));
+        assertEquals(0, b.exit(), "QEMU exits by the guest's power-off");
+    }
+
+    @Test
+    void plainKernelHandoffBootsInQemu() throws Exception {
+        Path elf = tmp.resolve("kernel.elf");
+        String cmdline = "console=ttyS0 panic=-1 efiemu.test=plain";
+        CliRun.Result r = CliRun.run("run", fx().cloudKernel().toString(), "--initrd", fx().markerInitrd().toString(),
+                "--cmdline", cmdline, "--seed", "3", "--handoff", elf.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        bootsToMarker(elf, cmdline);
+    }
+
+    @Test
+    void ukiHandoffBootsWithItsOwnCmdline() throws Exception {
+        Path elf = tmp.resolve("uki.elf");
+        CliRun.Result r = CliRun.run("run", fx().uki().toString(), "--seed", "4", "--handoff", elf.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        bootsToMarker(elf, Fixtures.UKI_CMDLINE);
+    }
+
+    @Test
+    void sameSeedGivesByteIdenticalElf() throws Exception {
+        Path a = tmp.resolve("a.elf"), b = tmp.resolve("b.elf");
+        for (Path p : List.of(a, b)) {
+            CliRun.Result r = CliRun.run("run", fx().uki().toString(), "--seed", "9", "--handoff", p.toString());
+            assertEquals(0, r.exit(), r.err());
+        }
+        assertEquals(-1L, Files.mismatch(a, b));
+        assertTrue(Files.size(a) > 32L << 20);
+    }
+
+    @Test
+    void elfHasPvhNoteAndLoadsAtPhysicalAddresses() throws Exception {
+        Path elf = tmp.resolve("k.elf");
+        assertEquals(0, CliRun.run("run", fx().uki().toString(), "--seed", "5", "--handoff", elf.toString()).exit());
+        Process p = new ProcessBuilder("readelf", "-lnW", elf.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor());
+        assertTrue(out.contains("Xen") && out.contains("0x00000012"), "XEN_ELFNOTE_PHYS32_ENTRY note:\n" + out);
+        assertTrue(out.contains("LOAD"), out);
+    }
+
+    @Test
+    void kexecDryRunValidatesAgainstThisHost() {
+        CliRun.Result r = CliRun.run("run", fx().cloudKernel().toString(), "--initrd", fx().markerInitrd().toString(),
+                "--cmdline", "console=ttyS0", "--seed", "1", "--memmap", "host", "--kexec-dry-run");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("kexec_load(entry=0x"), r.out());
+        assertTrue(r.out().contains("validation against /proc/iomem: ok"), r.out());
+        assertTrue(r.out().contains("dry run: nothing loaded"), r.out());
+    }
+
+    @Test
+    void kexecNeedsTheHostMemoryMap() {
+        CliRun.Result r = CliRun.run("run", fx().cloudKernel().toString(), "--kexec-dry-run");
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("--kexec and --kexec-dry-run need --memmap host"), r.err());
+    }
+}
