@@ -69,6 +69,19 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--esp-writable", description = "let the payload write to the ESP (writes are real)")
     boolean espWritable;
 
+    @Option(names = "--vars", paramLabel = "FILE",
+            description = "variable store: an edk2/OVMF VARS file (imported, never written) or efiemu's own store file (read, and written back after the run)")
+    Path vars;
+
+    @Option(names = "--secure-boot", description = "enforce Secure Boot: SecureBoot=1, Security2 verifies every image; keys from --db or an OVMF --vars")
+    boolean secureBoot;
+
+    @Option(names = "--db", paramLabel = "CERT|ESL", description = "allowed keys for --secure-boot (PEM/DER certificate or EFI_SIGNATURE_LIST); repeatable")
+    java.util.List<Path> db = new java.util.ArrayList<>();
+
+    @Option(names = "--dbx", paramLabel = "CERT|ESL", description = "forbidden keys and hashes; repeatable")
+    java.util.List<Path> dbx = new java.util.ArrayList<>();
+
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE}; none with --gdb)")
     long budgetSeconds;
 
@@ -96,6 +109,14 @@ class RunCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
             StandardProtocols std = StandardProtocols.install(fw, initrdBytes, null);
+            FirmwareKeys keys = FirmwareKeys.apply(fw, vars, secureBoot, db, dbx);
+            if (keys.secureBoot() != null) {
+                String refusal = keys.secureBoot().refusal(file, payload.getFileName().toString());
+                if (refusal != null) {
+                    System.err.println("efiemu: " + refusal);
+                    return 1;
+                }
+            }
             if (trace != null) GdbOptions.trace(fw.machine(), trace, System.err);
             if (json != null) fw.machine().traps().onCall(e -> json.println(TraceJson.of(e)));
             dev.efiemu.core.gdb.GdbStub stub = GdbOptions.attach(fw.machine(), gdb, gdbDetachContinue);
@@ -125,6 +146,7 @@ class RunCommand implements Callable<Integer> {
             long t2 = System.nanoTime();
             Summary.print(System.out, fw, out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
             Summary.printPcrs(System.out, std.tcg2().log());
+            keys.saveVariables(fw);
             if (eventlog != null) {
                 byte[] bytes = std.tcg2().log().bytes();
                 AtomicFile.write(eventlog, o -> o.write(bytes));

@@ -34,8 +34,12 @@ public final class Guids {
     public static final Guid PCI_IO = define("4cf5b200-68b8-4ca5-9eec-b23e3f50029a", "PciIo");
     public static final Guid LINUX_RANDOM_SEED = define("1ce1e5bc-7ceb-42f2-81e5-8aadf180f57b", "LinuxRandomSeed");
     public static final Guid MEMORY_OVERWRITE_CONTROL = define("e20939be-32d4-41be-a150-897f85d49829", "MemoryOverwriteControl");
+    // Security architectural protocols (PI spec vol. 2 §12.8 / §12.9), called by LoadImage
+    public static final Guid SECURITY_ARCH = define("a46423e3-4617-49f1-b9ff-d1bfa9115839", "SecurityArch");
+    public static final Guid SECURITY2_ARCH = define("94ab2f58-1438-4ef1-9152-18941a3a0e68", "Security2Arch");
     // Variables (§3.3)
     public static final Guid GLOBAL_VARIABLE = define("8be4df61-93ca-11d2-aa0d-00e098032b8c", "EfiGlobalVariable");
+    public static final Guid IMAGE_SECURITY_DATABASE = define("d719b2cb-3d3a-4596-a3bc-dad00e67656f", "ImageSecurityDatabase");
 
     private Guids() {}
 

@@ -81,6 +81,13 @@ public final class ImageServices {
             if (path == null) return Status.INVALID_PARAMETER;
             file = pathReader.read(m, path);
             if (file == null) return Status.NOT_FOUND;
+            src = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, file.length);
+            mem.write(src, file);
+        }
+        long verdict = authenticate(pathPtr, src, file.length, c.arg(0));
+        if (verdict != Status.SUCCESS) {
+            c.note("refused by the security arch protocol: " + Status.name(verdict));
+            return verdict == Status.ACCESS_DENIED ? Status.ACCESS_DENIED : Status.SECURITY_VIOLATION;
         }
         try {
             LoadedImageRecord rec = load(file, "image" + (images.size() + 1), parent, 0, path);
@@ -91,6 +98,26 @@ public final class ImageServices {
             c.note(e.getMessage());
             return e.status;
         }
+    }
+
+    /**
+     * Asks the installed Security2 (else Security) architectural protocol about an image, through
+     * its function pointer in guest memory, as edk2's LoadImage does (DxeCore Image.c). Payloads
+     * such as systemd-stub v254+ replace those pointers with their own code; that code is then
+     * what runs. No protocol installed: everything is allowed (Secure Boot off).
+     */
+    private long authenticate(long pathPtr, long buffer, long size, long bootPolicy) {
+        var sec2 = m.handles().withProtocol(Guids.SECURITY2_ARCH);
+        if (!sec2.isEmpty()) {
+            long iface = sec2.get(0).protocol(Guids.SECURITY2_ARCH).iface;
+            return m.callGuest(mem.u64(iface), iface, pathPtr, buffer, size, bootPolicy & 0xff);
+        }
+        var sec = m.handles().withProtocol(Guids.SECURITY_ARCH);
+        if (!sec.isEmpty()) {
+            long iface = sec.get(0).protocol(Guids.SECURITY_ARCH).iface;
+            return m.callGuest(mem.u64(iface), iface, 0, pathPtr);
+        }
+        return Status.SUCCESS;
     }
 
     /** A LoadImage refusal with the status the spec gives it. */

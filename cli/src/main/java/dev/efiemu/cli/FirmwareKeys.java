@@ -1,0 +1,55 @@
+package dev.efiemu.cli;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.loader.FormatException;
+import dev.efiemu.loader.auth.EdkVariableStore;
+import dev.efiemu.loader.auth.TrustStore;
+import dev.efiemu.protocols.SecureBoot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** What --vars, --secure-boot, --db and --dbx set up before the payload starts. */
+record FirmwareKeys(SecureBoot secureBoot, Path ownStore) {
+
+    static FirmwareKeys apply(Firmware fw, Path vars, boolean secureBoot, List<Path> db, List<Path> dbx) throws IOException {
+        EdkVariableStore ovmf = null;
+        Path own = null;
+        if (vars != null) {
+            if (Files.isRegularFile(vars) && EdkVariableStore.looksLikeFirmwareVolume(RunCommand.readInput(vars, "--vars"))) {
+                try {
+                    ovmf = EdkVariableStore.parse(Files.readAllBytes(vars));
+                } catch (FormatException e) {
+                    throw new RunCommand.InputError("--vars " + vars + ": " + e.getMessage());
+                }
+                SecureBoot.importVariables(fw, ovmf);
+            } else {
+                own = vars;
+                VariableFile.load(vars, fw.variables());
+            }
+        }
+        if (!secureBoot) {
+            if (!db.isEmpty() || !dbx.isEmpty()) throw new RunCommand.InputError("--db and --dbx need --secure-boot");
+            return new FirmwareKeys(null, own);
+        }
+        TrustStore.Builder keys = TrustStore.builder();
+        try {
+            for (Path p : db) keys.addDbFile(p);
+            for (Path p : dbx) keys.addDbxFile(p);
+            if (ovmf != null) keys.addVarsFile(vars);
+        } catch (FormatException e) {
+            throw new RunCommand.InputError(e.getMessage());
+        }
+        TrustStore store = keys.build();
+        if (store.allowedCerts().isEmpty() && store.allowedHashes().isEmpty()) {
+            throw new RunCommand.InputError("--secure-boot needs keys: --db CERT|ESL, or --vars with an OVMF VARS file that has a db");
+        }
+        return new FirmwareKeys(SecureBoot.enable(fw, store, ovmf), own);
+    }
+
+    /** Writes the payload's non-volatile variables back to efiemu's own store file, if one was given. */
+    void saveVariables(Firmware fw) throws IOException {
+        if (ownStore != null) VariableFile.save(ownStore, fw.variables());
+    }
+}
