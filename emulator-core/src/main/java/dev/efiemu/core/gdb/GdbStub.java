@@ -60,7 +60,9 @@ public final class GdbStub implements ExecutionControl, AutoCloseable {
      */
     public record Options(boolean detachContinue, long acceptMillis, long interruptGraceMillis) {
         public static Options defaults() {
-            return new Options(false, 0, 1000);
+            // Long enough for the kernels' in-stub decompression (the longest stretch without a
+            // service call in the real payloads) even with a watchpoint slowing the engine.
+            return new Options(false, 0, 3000);
         }
 
         public Options withDetachContinue(boolean b) {

@@ -22,7 +22,7 @@ final class Monitor {
               break-service NAME...  stop when the payload calls a service, before it runs (LoadImage, BS.Stall, ConOut)
               delete-service [NAME]  forget one service breakpoint, or all
               call                   the service call the target is stopped at, decoded
-              where ADDR             which image (and offset) or firmware area ADDR is in
+              where [ADDR]           which image (and offset) or firmware area ADDR (default: the pc) is in
             """;
 
     private final Machine machine;
@@ -66,7 +66,11 @@ final class Monitor {
                     String c = stub.currentCall();
                     yield c == null ? "not stopped at a service call" : c;
                 }
-                case "where" -> w.length < 2 ? "usage: where ADDR" : machine.where(parse(w[1]));
+                case "where" -> {
+                    long a = w.length < 2 || w[1].equalsIgnoreCase("pc") || w[1].equalsIgnoreCase("rip")
+                            ? machine.abi().pc(machine.cpu()) : parse(w[1]);
+                    yield String.format("0x%x  %s", a, machine.where(a));
+                }
                 case "", "help" -> HELP;
                 default -> "unknown monitor command '" + w[0] + "'\n" + HELP;
             };

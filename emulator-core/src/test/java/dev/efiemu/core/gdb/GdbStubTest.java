@@ -53,6 +53,8 @@ class GdbStubTest {
     /** Calls Test.Ping forever. */
     static final byte[] PING_FOREVER = bytes(0x53, 0x48, 0x89, 0xcb, 0x48, 0x83, 0xec, 0x20,
             0x48, 0x8b, 0x4b, 0x08, 0xff, 0x13, 0xeb, 0xf8);
+    /** Reads unmapped memory: movabs rax, 0x7000000000; mov rax, [rax]. */
+    static final byte[] FAULT = bytes(0x48, 0xb8, 0, 0, 0, 0, 0x70, 0, 0, 0, 0x48, 0x8b, 0x00, 0xc3);
     /** Spins without calling anything: jmp $. */
     static final byte[] SPIN = bytes(0xeb, 0xfe);
 
@@ -239,6 +241,34 @@ class GdbStubTest {
             assertTrue(c.console.toString().contains("1  Test.Ping"), c.console.toString());
             c.send("c");
             assertEquals("W03", c.reply());
+        }
+    }
+
+    @Test
+    void faultStopsWithSigsegvThenTheRunEnds() throws Exception {
+        try (Target t = new Target(FAULT, GdbStub.Options.defaults()); RspClient c = t.connect()) {
+            assertEquals("T0bthread:1;", c.ask("c"));
+            assertTrue(c.console.toString().contains("memory fault"), c.console.toString());
+            assertEquals(Rsp.le(0x7000000000L, 8), c.ask("p0"), "the faulting state is there to inspect");
+            c.send("c");
+            assertEquals("X0b", c.reply());
+            RunOutcome o = t.end();
+            assertEquals(RunOutcome.Kind.FAULT, o.kind());
+            assertNotNull(o.fault(), "the fault report survives the debugger");
+        }
+    }
+
+    @Test
+    void traceOnPrintsServiceCallsWhileRunning() throws Exception {
+        try (Target t = new Target(LOOP3, GdbStub.Options.defaults()); RspClient c = t.connect()) {
+            assertEquals("OK", c.ask("qRcmd," + Rsp.hex("trace on")));
+            c.console.setLength(0);
+            assertEquals("OK", c.ask("qRcmd," + Rsp.hex("where")));
+            assertTrue(c.console.toString().startsWith(String.format("0x%x  outside any image", t.code)), c.console.toString());
+            c.send("c");
+            assertEquals("W03", c.reply());
+            assertTrue(c.console.toString().contains("trace: #1 Test.Ping(0x0) = "), c.console.toString());
+            assertTrue(c.console.toString().contains("trace: #3 Test.Ping(0x2) = "), c.console.toString());
         }
     }
 
