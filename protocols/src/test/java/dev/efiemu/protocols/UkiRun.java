@@ -1,0 +1,44 @@
+package dev.efiemu.protocols;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.core.MachineConfig;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.protocols.fs.EspDevice;
+import dev.efiemu.protocols.fs.EspSandbox;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BiConsumer;
+
+/** Runs a payload from a virtual ESP, keeping the machine open so a test can inspect it afterwards. */
+final class UkiRun {
+    private UkiRun() {}
+
+    /**
+     * @param inspect called with the firmware and the outcome before the machine is closed
+     */
+    static void run(Path payload, Path esp, boolean writable, BiConsumer<Firmware, Result> inspect) throws Exception {
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        MachineConfig cfg = MachineConfig.defaults().withSeed(1L).withBudget(120_000).withConsole(new PrintStream(console, true));
+        try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
+            StandardProtocols std = StandardProtocols.install(fw, null, null);
+            long device = 0;
+            String espPath = "\\" + payload.getFileName();
+            if (esp != null) {
+                EspSandbox sandbox = new EspSandbox(esp, writable);
+                String inside = sandbox.espPathOf(payload);
+                espPath = inside != null ? inside : "\\EFI\\Linux\\" + payload.getFileName();
+                if (inside == null) sandbox.overlay(espPath, payload);
+                device = new EspDevice(fw.machine(), sandbox).handle().address();
+            }
+            RunOutcome o = fw.runPayload(Files.readAllBytes(payload), payload.getFileName().toString(), null, device,
+                    DevicePaths.filePath(espPath));
+            inspect.accept(fw, new Result(o, console.toString(), std));
+        }
+    }
+
+    record Result(RunOutcome outcome, String console, StandardProtocols protocols) {}
+}
