@@ -1,0 +1,80 @@
+/* The virtual ESP from the payload's side: case-insensitive names, reads, directory listing, and the
+ * sandbox: "..", host-absolute names and outward symlinks never reach outside; writes on a
+ * read-only ESP are refused with EFI_WRITE_PROTECTED. Expects the files esp_sandbox_test creates. */
+#include <efiemu_test.h>
+
+#define CHECK(cond) do { if (!(cond)) return 0x8000000000100000ULL | __LINE__; } while (0)
+#define CHECK_OK(expr) CHECK((expr) == EFI_SUCCESS)
+
+static EFI_GUID LOADED_IMAGE = {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID SFS = {0x964e5b22, 0x6459, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID FILE_INFO = {0x09576e92, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
+    EFI_BOOT_SERVICES *bs = st->BootServices;
+    EFI_LOADED_IMAGE_PROTOCOL *li;
+    EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
+    EFI_FILE_PROTOCOL *root, *f, *d;
+    CHECK_OK(bs->HandleProtocol(image, &LOADED_IMAGE, (VOID **)&li));
+    CHECK_OK(bs->HandleProtocol(li->DeviceHandle, &SFS, (VOID **)&fs));
+    CHECK_OK(fs->OpenVolume(fs, &root));
+
+    /* case-insensitive open and read */
+    CHECK_OK(root->Open(root, &f, u"\\efi\\LINUX\\Readme.TXT", EFI_FILE_MODE_READ, 0));
+    char buf[64];
+    UINTN n = sizeof(buf);
+    CHECK_OK(f->Read(f, &n, buf));
+    CHECK(n == 5 && buf[0] == 'h' && buf[4] == 'o');
+    n = sizeof(buf);
+    CHECK_OK(f->Read(f, &n, buf));
+    CHECK(n == 0); /* end of file */
+    UINT64 pos;
+    CHECK_OK(f->GetPosition(f, &pos));
+    CHECK(pos == 5);
+    UINT8 info[512];
+    n = sizeof(info);
+    CHECK_OK(f->GetInfo(f, &FILE_INFO, &n, info));
+    CHECK(((EFI_FILE_INFO *)info)->FileSize == 5);
+    /* writes on a read-only ESP */
+    n = 1;
+    CHECK(f->Write(f, &n, buf) == EFI_WRITE_PROTECTED);
+    CHECK_OK(f->Close(f));
+    CHECK(root->Open(root, &f, u"\\EFI\\Linux\\readme.txt", EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE, 0)
+          == EFI_WRITE_PROTECTED);
+    CHECK(root->Open(root, &f, u"\\new.txt", EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE | EFI_FILE_MODE_CREATE, 0)
+          == EFI_WRITE_PROTECTED);
+
+    /* the sandbox: ".." stops at the root, absolute host paths are just names, outward symlinks are absent */
+    CHECK(root->Open(root, &f, u"\\..\\..\\..\\..\\etc\\hostname", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
+    CHECK(root->Open(root, &f, u"/etc/hostname", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
+    CHECK(root->Open(root, &f, u"\\escape", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
+    CHECK(root->Open(root, &f, u"\\escape\\hostname", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
+    CHECK_OK(root->Open(root, &f, u"\\EFI\\..\\..\\EFI\\Linux\\readme.txt", EFI_FILE_MODE_READ, 0));
+    CHECK_OK(f->Close(f));
+
+    /* directory listing: the inward symlink is listed, the outward one is not */
+    CHECK_OK(root->Open(root, &d, u"\\EFI\\Linux", EFI_FILE_MODE_READ, 0));
+    int entries = 0, saw_readme = 0;
+    for (;;) {
+        n = sizeof(info);
+        CHECK_OK(d->Read(d, &n, info));
+        if (n == 0) break;
+        entries++;
+        CHAR16 *name = ((EFI_FILE_INFO *)info)->FileName;
+        if (name[0] == 'R' && name[1] == 'E') saw_readme = 1;
+    }
+    CHECK(saw_readme);
+    CHECK_OK(d->Close(d));
+    n = sizeof(info);
+    CHECK_OK(root->Read(root, &n, info));
+    CHECK_OK(root->SetPosition(root, 0));
+    int top = 0;
+    for (;;) {
+        n = sizeof(info);
+        CHECK_OK(root->Read(root, &n, info));
+        if (n == 0) break;
+        top++;
+    }
+    CHECK(top == 2); /* EFI and inward; "escape" points outside and is not shown */
+    return EFI_SUCCESS;
+}

@@ -1,0 +1,64 @@
+package dev.efiemu.protocols.fs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.core.MachineConfig;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.Status;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.fixtures.TestApps;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 4 acceptance 5: the sandbox holds, from the host side and from a real EFI app's side. */
+class EspSandboxTest {
+    @TempDir
+    Path tmp;
+
+    Path esp() throws Exception {
+        Path esp = tmp.resolve("esp");
+        Files.createDirectories(esp.resolve("EFI/Linux"));
+        Files.writeString(esp.resolve("EFI/Linux/README.txt"), "hello");
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Files.writeString(outside.resolve("hostname"), "secret");
+        Files.createSymbolicLink(esp.resolve("escape"), outside);
+        Files.createSymbolicLink(esp.resolve("inward"), esp.resolve("EFI"));
+        return esp;
+    }
+
+    @Test
+    void pathsNeverLeaveTheEsp() throws Exception {
+        EspSandbox s = new EspSandbox(esp(), false);
+        assertEquals(s.root().resolve("EFI/Linux/README.txt"), s.resolve(EspSandbox.components(List.of(), "\\efi\\linux\\readme.TXT")));
+        assertEquals(List.of("etc", "hostname"), EspSandbox.components(List.of(), "\\..\\..\\etc\\hostname"));
+        assertEquals(List.of("etc", "hostname"), EspSandbox.components(List.of("EFI"), "/etc/hostname"));
+        assertNull(s.resolve(List.of("escape", "hostname")));
+        assertNull(s.resolve(List.of("escape")));
+        assertTrue(s.resolve(List.of("inward", "Linux", "README.txt")) != null);
+        assertNull(s.resolve(List.of("a\0b")));
+    }
+
+    @Test
+    void guestAppSeesASandboxedReadOnlyEsp() throws Exception {
+        Path esp = esp();
+        byte[] app = Files.readAllBytes(TestApps.build(Path.of("src/test/c/esp_sandbox.c"), "x86_64"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
+            EspSandbox sandbox = new EspSandbox(esp, false);
+            sandbox.overlay("\\EFI\\Linux\\app.efi", tmp.resolve("app.efi"));
+            long device = new EspDevice(fw.machine(), sandbox).handle().address();
+            RunOutcome o = fw.runPayload(app, "esp_sandbox.efi", null, device, DevicePaths.filePath("\\EFI\\Linux\\app.efi"));
+            String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
+            assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+            assertEquals(Status.SUCCESS, o.status(), why);
+        }
+        assertEquals("hello", Files.readString(esp.resolve("EFI/Linux/README.txt")));
+        assertTrue(!Files.exists(esp.resolve("new.txt")));
+    }
+}
