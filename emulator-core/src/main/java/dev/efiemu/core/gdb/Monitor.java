@@ -15,7 +15,7 @@ import java.util.Map;
 final class Monitor {
     static final String HELP = """
             efiemu monitor commands:
-              images                 loaded images: name, base, size, entry (for add-symbol-file -o BASE)
+              images                 loaded images: name, base, size, entry (add-symbol-file FILE -o BASE-IMAGEBASE)
               services               service call counts so far
               memmap                 the UEFI memory map
               trace on|off           print every service call in gdb while the target runs
