@@ -33,10 +33,18 @@ public final class ImageServices {
     static final int SUBSYSTEM_APPLICATION = 10, SUBSYSTEM_BOOT_DRIVER = 11, SUBSYSTEM_RUNTIME_DRIVER = 12;
     private static final Logger log = LoggerFactory.getLogger(ImageServices.class);
 
-    /** Reads an image a device path names (through SimpleFileSystem or LoadFile2); null when nothing serves it. */
+    /** Reads an image a device path names (through a file system); null when nothing serves it. */
     public interface PathReader {
-        byte[] read(Machine m, byte[] devicePath);
+        PathImage read(Machine m, byte[] devicePath);
     }
+
+    /**
+     * An image read through a device path.
+     *
+     * @param device   the handle that served it (the child's LoadedImage.DeviceHandle)
+     * @param filePath the rest of the path, relative to {@code device} (LoadedImage.FilePath)
+     */
+    public record PathImage(byte[] file, long device, byte[] filePath) {}
 
     private final Machine m;
     private final GuestMemory mem;
@@ -75,12 +83,16 @@ public final class ImageServices {
         if (out == 0 || images.get(parent) == null) return Status.INVALID_PARAMETER;
         byte[] path = pathPtr != 0 ? DevicePaths.read(mem, pathPtr) : null;
         byte[] file;
+        long device = 0;
         if (src != 0) {
             file = mem.read(src, (int) srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
-            file = pathReader.read(m, path);
-            if (file == null) return Status.NOT_FOUND;
+            PathImage found = pathReader.read(m, path);
+            if (found == null) return Status.NOT_FOUND;
+            file = found.file();
+            device = found.device();
+            path = found.filePath();
             src = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, file.length);
             mem.write(src, file);
         }
@@ -90,7 +102,7 @@ public final class ImageServices {
             return verdict == Status.ACCESS_DENIED ? Status.ACCESS_DENIED : Status.SECURITY_VIOLATION;
         }
         try {
-            LoadedImageRecord rec = load(file, "image" + (images.size() + 1), parent, 0, path);
+            LoadedImageRecord rec = load(file, "image" + (images.size() + 1), parent, device, path);
             mem.u64(out, rec.handle().address());
             c.note(String.format("%d bytes -> %s at 0x%x", file.length, rec.name(), rec.base()));
             return Status.SUCCESS;

@@ -32,6 +32,33 @@ public final class EspDevice {
         Handle h = m.installProtocol(null, Guids.DEVICE_PATH, dp);
         this.fs = new SimpleFileSystem(m, esp, h);
         this.handle = h;
+        var images = dev.efiemu.core.boot.ImageServices.of(m);
+        if (images != null) images.pathReader((mm, full) -> readImage(path, esp, full));
+    }
+
+    /** LoadImage by device path: this disk's path followed by media file path nodes (UEFI spec §10.3.5.4). */
+    private dev.efiemu.core.boot.ImageServices.PathImage readImage(byte[] ours, EspSandbox esp, byte[] full) {
+        int n = DevicePaths.prefixLength(ours, full);
+        if (n < 0) return null;
+        byte[] rest = java.util.Arrays.copyOfRange(full, n, full.length);
+        StringBuilder name = new StringBuilder();
+        int off = 0;
+        while (off + 4 <= rest.length) {
+            int type = rest[off] & 0xff, sub = rest[off + 1] & 0xff, len = (rest[off + 2] & 0xff) | (rest[off + 3] & 0xff) << 8;
+            if (type == DevicePaths.END_TYPE) break;
+            if (type != 4 || sub != 4 || len < 6) return null;
+            String part = new String(rest, off + 4, len - 4, java.nio.charset.StandardCharsets.UTF_16LE).replace("\0", "");
+            if (name.length() > 0 && !part.startsWith("\\")) name.append('\\');
+            name.append(part);
+            off += len;
+        }
+        java.nio.file.Path p = esp.resolve(EspSandbox.components(java.util.List.of(), name.toString()));
+        if (p == null || !java.nio.file.Files.isRegularFile(p)) return null;
+        try {
+            return new dev.efiemu.core.boot.ImageServices.PathImage(java.nio.file.Files.readAllBytes(p), handle.address(), rest);
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     /** VenHw(VENDOR) (type 1, subtype 4) / HD(1, GPT, uuid, 2048, 1 Mi sectors) (type 4, subtype 1, §10.3.5.1) / End. */

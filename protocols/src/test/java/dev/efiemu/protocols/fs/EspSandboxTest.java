@@ -61,4 +61,19 @@ class EspSandboxTest {
         assertEquals("hello", Files.readString(esp.resolve("EFI/Linux/README.txt")));
         assertTrue(!Files.exists(esp.resolve("new.txt")));
     }
+
+    @Test
+    void loadImageByDevicePathReadsThroughTheEsp() throws Exception {
+        Path esp = esp();
+        Files.copy(TestApps.build(Path.of("../emulator-core/src/test/c/images_child.c"), "x86_64"), esp.resolve("EFI/child.efi"));
+        Path parent = TestApps.build(Path.of("src/test/c/load_by_path.c"), "x86_64");
+        Files.copy(parent, esp.resolve("EFI/parent.efi"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
+            long device = new EspDevice(fw.machine(), new EspSandbox(esp, false)).handle().address();
+            RunOutcome o = fw.runPayload(Files.readAllBytes(parent), "parent.efi", null, device, DevicePaths.filePath("\\EFI\\parent.efi"));
+            String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
+            assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+            assertEquals(Status.SUCCESS, o.status(), why);
+        }
+    }
 }

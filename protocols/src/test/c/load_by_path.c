@@ -1,0 +1,39 @@
+/* LoadImage by device path: this image's device (the virtual ESP) + \EFI\child.efi, read through
+ * SimpleFileSystem; the child's DeviceHandle is the ESP, its FilePath the file node. */
+#include <efiemu_test.h>
+
+#define CHECK(cond) do { if (!(cond)) return 0x8000000000100000ULL | __LINE__; } while (0)
+#define CHECK_OK(expr) CHECK((expr) == EFI_SUCCESS)
+
+static EFI_GUID LOADED_IMAGE = {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID DEVICE_PATH = {0x09576e91, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static const CHAR16 NAME[] = u"\\EFI\\child.efi";
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
+    EFI_BOOT_SERVICES *bs = st->BootServices;
+    EFI_LOADED_IMAGE_PROTOCOL *li, *cli;
+    UINT8 *dev;
+    CHECK_OK(bs->HandleProtocol(image, &LOADED_IMAGE, (VOID **)&li));
+    CHECK_OK(bs->HandleProtocol(li->DeviceHandle, &DEVICE_PATH, (VOID **)&dev));
+    UINTN len = 0;
+    while (!(dev[len] == 0x7f && dev[len + 1] == 0xff)) len += dev[len + 2] | dev[len + 3] << 8;
+    UINT8 *path;
+    UINTN node = 4 + sizeof(NAME);
+    CHECK_OK(bs->AllocatePool(EfiLoaderData, len + node + 4, (VOID **)&path));
+    bs->CopyMem(path, dev, len);
+    path[len] = 4, path[len + 1] = 4, path[len + 2] = node & 0xff, path[len + 3] = node >> 8;
+    bs->CopyMem(path + len + 4, (VOID *)NAME, sizeof(NAME));
+    path[len + node] = 0x7f, path[len + node + 1] = 0xff, path[len + node + 2] = 4, path[len + node + 3] = 0;
+
+    EFI_HANDLE child;
+    CHECK_OK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)path, NULL, 0, &child));
+    CHECK_OK(bs->HandleProtocol(child, &LOADED_IMAGE, (VOID **)&cli));
+    CHECK(cli->DeviceHandle == li->DeviceHandle);
+    UINT8 *fp = (UINT8 *)cli->FilePath;
+    CHECK(fp[0] == 4 && fp[1] == 4);
+    CHECK(bs->StartImage(child, NULL, NULL) == 0x1234);
+
+    path[len + 4 + 12] = 'X'; /* \EFI\cXild.efi does not exist */
+    CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)path, NULL, 0, &child) == EFI_NOT_FOUND);
+    return EFI_SUCCESS;
+}
