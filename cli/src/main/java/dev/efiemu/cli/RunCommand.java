@@ -50,8 +50,8 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--handoff-json", paramLabel = "FILE", description = "write the hand-off manifest: segments, entry points, saved registers, memory map")
     Path handoffJson;
 
-    @Option(names = "--memmap", paramLabel = "q35|host", defaultValue = "q35",
-            description = "target memory map: QEMU q35 + SeaBIOS with --memory (default), or this host's RAM (for kexec)")
+    @Option(names = "--memmap", paramLabel = "q35|host|FILE", defaultValue = "q35",
+            description = "target memory map: QEMU q35 + SeaBIOS with --memory (default), this host's RAM (for kexec), or a file in /proc/iomem format")
     String memmap;
 
     @Option(names = "--kexec", description = "load the hand-off with kexec_load(2); then reboot into it with 'kexec -e'")
@@ -82,6 +82,9 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--dbx", paramLabel = "CERT|ESL", description = "forbidden keys and hashes; repeatable")
     java.util.List<Path> dbx = new java.util.ArrayList<>();
 
+    @Option(names = "--keys", paramLabel = "TEXT", description = "key presses ConIn delivers, in order (none by default)")
+    String keys;
+
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE}; none with --gdb)")
     long budgetSeconds;
 
@@ -100,7 +103,17 @@ class RunCommand implements Callable<Integer> {
         switch (memmap) {
             case "q35" -> { }
             case "host" -> cfg = cfg.withLayout(HandoffOutput::hostLayout);
-            default -> throw new InputError("--memmap " + memmap + ": use q35 or host");
+            default -> {
+                Path f = Path.of(memmap);
+                if (!Files.isRegularFile(f)) throw new InputError("--memmap " + memmap + ": use q35, host, or an existing file in /proc/iomem format");
+                String text = new String(readInput(f, "--memmap"), java.nio.charset.StandardCharsets.UTF_8);
+                var ranges = dev.efiemu.core.memory.HostMemoryLayout.parseIomemTopLevel(text);
+                if (ranges.stream().noneMatch(r -> r.ram() && r.end() - r.start() >= (64L << 20))) {
+                    throw new InputError("--memmap " + f + ": no 'System RAM' range of at least 64 MiB in it");
+                }
+                var crash = dev.efiemu.core.memory.HostMemoryLayout.findIomem(text, "Crash kernel");
+                cfg = cfg.withLayout(() -> dev.efiemu.core.memory.HostMemoryLayout.toMemoryMap(ranges, crash));
+            }
         }
         if ((kexec || kexecDryRun) && !memmap.equals("host")) {
             throw new InputError("--kexec and --kexec-dry-run need --memmap host: the image must be laid out in this machine's RAM");
@@ -108,7 +121,7 @@ class RunCommand implements Callable<Integer> {
         PrintWriter json = traceJson != null ? new PrintWriter(Files.newBufferedWriter(traceJson)) : null;
         long t0 = System.nanoTime();
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
-            StandardProtocols std = StandardProtocols.install(fw, initrdBytes, null);
+            StandardProtocols std = StandardProtocols.install(fw, initrdBytes, keys);
             FirmwareKeys keys = FirmwareKeys.apply(fw, vars, secureBoot, db, dbx);
             if (keys.secureBoot() != null) {
                 String refusal = keys.secureBoot().refusal(file, payload.getFileName().toString());
