@@ -19,9 +19,12 @@ measure() { # engine-lib payload args...
   for ((i = 0; i < n; i++)); do
     local t0 t1 out
     t0=$(date +%s.%N)
-    out=$(EFIEMU_UNICORN_LIB="$lib" java -jar "$jar" run "$@" --seed 1 2>/dev/null) || { echo "FAILED"; return; }
+    out=$(EFIEMU_UNICORN_LIB="$lib" java -jar "$jar" run "$@" --seed 1 2>&1) || true
     t1=$(date +%s.%N)
-    grep -q "EXIT_BOOT_SERVICES" <<<"$out" || { echo "FAILED"; return; }
+    if ! grep -q "EXIT_BOOT_SERVICES" <<<"$out"; then
+      echo "run failed ($lib $*): $(grep -m1 '^outcome:' <<<"$out")" >&2
+      echo "FAILED FAILED"; return
+    fi
     walls+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
     emus+=("$(sed -n 's/^time: *\([0-9.]*\) s emulation.*/\1/p' <<<"$out")")
   done
