@@ -19,7 +19,7 @@ measure() { # engine-lib payload args...
   for ((i = 0; i < n; i++)); do
     local t0 t1 out
     t0=$(date +%s.%N)
-    out=$(EFIEMU_UNICORN_LIB="$lib" java -jar "$jar" run "$@" --seed 1 2>&1) || true
+    out=$(EFIEMU_UNICORN_LIB="$lib" java -jar "$jar" run "$@" --seed 1 --budget 600 2>&1) || true
     t1=$(date +%s.%N)
     if ! grep -q "EXIT_BOOT_SERVICES" <<<"$out"; then
       echo "run failed ($lib $*): $(grep -m1 '^outcome:' <<<"$out")" >&2
