@@ -81,23 +81,6 @@ final class HandoffOutput {
         return t;
     }
 
-    /** The host's memory map for `--memmap host` (firmware memmap, else /proc/iomem), with the crash kernel kept out. */
-    static MemoryMap hostLayout() {
-        try {
-            String iomem = Files.readString(Path.of("/proc/iomem"));
-            List<HostMemoryLayout.Range> crash = HostMemoryLayout.findIomem(iomem, "Crash kernel");
-            Path sysfs = Path.of("/sys/firmware/memmap");
-            List<HostMemoryLayout.Range> ranges = Files.isDirectory(sysfs) ? HostMemoryLayout.readSysfs(sysfs)
-                    : HostMemoryLayout.parseIomemTopLevel(iomem);
-            if (ranges.stream().noneMatch(r -> r.ram() && r.end() > r.start() + (1 << 20))) {
-                throw new RunCommand.InputError("--memmap host: no System RAM visible in /sys/firmware/memmap or /proc/iomem (not root?)");
-            }
-            return HostMemoryLayout.toMemoryMap(ranges, crash);
-        } catch (IOException e) {
-            throw new RunCommand.InputError("--memmap host: cannot read the host memory map: " + e.getMessage());
-        }
-    }
-
     static String manifest(Handoff h, RunOutcome out) {
         StringBuilder b = new StringBuilder("{\n  \"entry32\": \"").append(String.format("0x%x", h.entry32()));
         b.append("\",\n  \"entry64\": \"").append(String.format("0x%x", h.entry64())).append("\",\n  \"segments\": [");

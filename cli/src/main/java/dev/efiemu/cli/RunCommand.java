@@ -8,7 +8,6 @@ import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.protocols.StandardProtocols;
 import dev.efiemu.protocols.fs.EspDevice;
-import dev.efiemu.protocols.fs.EspSandbox;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -100,25 +99,11 @@ class RunCommand implements Callable<Integer> {
         byte[] initrdBytes = initrd != null ? readInput(initrd, "initrd") : null;
         MachineConfig cfg = MachineConfig.defaults().withMemory(Sizes.parse(memory)).withSeed(seed)
                 .withBudget(gdb != null ? 0 : budgetSeconds * 1000);
-        switch (memmap) {
-            case "q35" -> { }
-            case "host" -> cfg = cfg.withLayout(HandoffOutput::hostLayout);
-            default -> {
-                Path f = Path.of(memmap);
-                if (!Files.isRegularFile(f)) throw new InputError("--memmap " + memmap + ": use q35, host, or an existing file in /proc/iomem format");
-                String text = new String(readInput(f, "--memmap"), java.nio.charset.StandardCharsets.UTF_8);
-                var ranges = dev.efiemu.core.memory.HostMemoryLayout.parseIomemTopLevel(text);
-                if (ranges.stream().noneMatch(r -> r.ram() && r.end() - r.start() >= (64L << 20))) {
-                    throw new InputError("--memmap " + f + ": no 'System RAM' range of at least 64 MiB in it");
-                }
-                var crash = dev.efiemu.core.memory.HostMemoryLayout.findIomem(text, "Crash kernel");
-                cfg = cfg.withLayout(() -> dev.efiemu.core.memory.HostMemoryLayout.toMemoryMap(ranges, crash));
-            }
-        }
+        cfg = Layouts.apply(cfg, memmap);
         if ((kexec || kexecDryRun) && !memmap.equals("host")) {
             throw new InputError("--kexec and --kexec-dry-run need --memmap host: the image must be laid out in this machine's RAM");
         }
-        PrintWriter json = traceJson != null ? new PrintWriter(Files.newBufferedWriter(traceJson)) : null;
+        PrintWriter json = null;
         long t0 = System.nanoTime();
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
             StandardProtocols std = StandardProtocols.install(fw, initrdBytes, keys);
@@ -131,25 +116,16 @@ class RunCommand implements Callable<Integer> {
                 }
             }
             if (trace != null) GdbOptions.trace(fw.machine(), trace, System.err);
-            if (json != null) fw.machine().traps().onCall(e -> json.println(TraceJson.of(e)));
+            if (traceJson != null) {
+                PrintWriter w = json = new PrintWriter(Files.newBufferedWriter(traceJson));
+                fw.machine().traps().onCall(e -> w.println(TraceJson.of(e)));
+            }
             dev.efiemu.core.gdb.GdbStub stub = GdbOptions.attach(fw.machine(), gdb, gdbDetachContinue);
             long t1 = System.nanoTime();
             RunOutcome out;
             try {
-                long device = 0;
-                String espPath = "\\" + payload.getFileName();
-                if (esp != null) {
-                    EspSandbox sandbox = new EspSandbox(esp, espWritable);
-                    String inside = sandbox.espPathOf(payload);
-                    if (inside != null) {
-                        espPath = inside;
-                    } else {
-                        espPath = "\\EFI\\Linux\\" + payload.getFileName();
-                        sandbox.overlay(espPath, payload);
-                    }
-                    device = new EspDevice(fw.machine(), sandbox).handle().address();
-                }
-                out = fw.runPayload(file, payload.getFileName().toString(), cmdline, device, DevicePaths.filePath(espPath));
+                EspDevice.Placement where = EspDevice.servePayload(fw.machine(), esp, espWritable, payload);
+                out = fw.runPayload(file, payload.getFileName().toString(), cmdline, where.device(), DevicePaths.filePath(where.path()));
             } catch (ImageServices.LoadFailure e) {
                 System.err.println("efiemu: cannot load " + payload + ": " + e.getMessage());
                 if (stub != null) stub.close();

@@ -6,7 +6,6 @@ import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.protocols.fs.EspDevice;
-import dev.efiemu.protocols.fs.EspSandbox;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -25,17 +24,9 @@ final class UkiRun {
         MachineConfig cfg = MachineConfig.defaults().withSeed(1L).withBudget(120_000).withConsole(new PrintStream(console, true));
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
             StandardProtocols std = StandardProtocols.install(fw, null, null);
-            long device = 0;
-            String espPath = "\\" + payload.getFileName();
-            if (esp != null) {
-                EspSandbox sandbox = new EspSandbox(esp, writable);
-                String inside = sandbox.espPathOf(payload);
-                espPath = inside != null ? inside : "\\EFI\\Linux\\" + payload.getFileName();
-                if (inside == null) sandbox.overlay(espPath, payload);
-                device = new EspDevice(fw.machine(), sandbox).handle().address();
-            }
-            RunOutcome o = fw.runPayload(Files.readAllBytes(payload), payload.getFileName().toString(), null, device,
-                    DevicePaths.filePath(espPath));
+            EspDevice.Placement where = EspDevice.servePayload(fw.machine(), esp, writable, payload);
+            RunOutcome o = fw.runPayload(Files.readAllBytes(payload), payload.getFileName().toString(), null, where.device(),
+                    DevicePaths.filePath(where.path()));
             inspect.accept(fw, new Result(o, console.toString(), std));
         }
     }

@@ -61,6 +61,26 @@ public final class EspDevice {
         }
     }
 
+    /** Where the payload lives on the ESP: the device handle and its path there ("\\EFI\\Linux\\uki.efi"). */
+    public record Placement(long device, String path) {}
+
+    /**
+     * Serves {@code espDir} as the payload's device: a payload inside the ESP keeps its path; one
+     * from elsewhere is shown read-only as \EFI\Linux\<name>, where systemd-stub looks for its
+     * sidecars. With no ESP, the payload has no device and a bare file path.
+     */
+    public static Placement servePayload(Machine m, java.nio.file.Path espDir, boolean writable, java.nio.file.Path payload)
+            throws java.io.IOException {
+        if (espDir == null) return new Placement(0, "\\" + payload.getFileName());
+        EspSandbox sandbox = new EspSandbox(espDir, writable);
+        String path = sandbox.espPathOf(payload);
+        if (path == null) {
+            path = "\\EFI\\Linux\\" + payload.getFileName();
+            sandbox.overlay(path, payload);
+        }
+        return new Placement(new EspDevice(m, sandbox).handle().address(), path);
+    }
+
     /** VenHw(VENDOR) (type 1, subtype 4) / HD(1, GPT, uuid, 2048, 1 Mi sectors) (type 4, subtype 1, §10.3.5.1) / End. */
     static byte[] devicePath(UUID uuid) {
         ByteBuffer b = ByteBuffer.allocate(20 + 42 + 4).order(ByteOrder.LITTLE_ENDIAN);
