@@ -66,6 +66,19 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(bs->Stall(2000000));
     CHECK_OK(rt->GetTime(&b, NULL));
     CHECK((b.Second + 60 - a.Second) % 60 == 2);
+    /* SetTime moves the wall clock; GetTime keeps following the virtual clock from there */
+    EFI_TIME set = b;
+    set.Year = 2030, set.Month = 6, set.Day = 15, set.Hour = 12, set.Minute = 0, set.Second = 0, set.Nanosecond = 0;
+    CHECK_OK(rt->SetTime(&set));
+    CHECK_OK(bs->Stall(3000000));
+    CHECK_OK(rt->GetTime(&b, NULL));
+    CHECK(b.Year == 2030 && b.Month == 6 && b.Day == 15 && b.Hour == 12 && b.Minute == 0 && b.Second == 3);
+    set.Month = 13;
+    CHECK(rt->SetTime(&set) == EFI_INVALID_PARAMETER);
+    UINT32 high1, high2;
+    CHECK_OK(rt->GetNextHighMonotonicCount(&high1));
+    CHECK_OK(rt->GetNextHighMonotonicCount(&high2));
+    CHECK(high2 == high1 + 1);
 
     /* event groups: signalling one member notifies all */
     CHECK_OK(bs->CreateEventEx(EVT_NOTIFY_SIGNAL, TPL_CALLBACK, group_notify, (VOID *)1, &GROUP, &g1));

@@ -27,6 +27,9 @@ public final class RuntimeServices {
     private final Machine m;
     private final GuestMemory mem;
     private final VariableStore vars;
+    /** What SetTime moved the clock by, in 100 ns units; the virtual clock keeps running underneath. */
+    private long timeOffset;
+    private long highMonotonic;
 
     public RuntimeServices(Machine m, VariableStore vars) {
         this.m = m;
@@ -36,6 +39,12 @@ public final class RuntimeServices {
 
     public void register(ServiceRegistry r) {
         r.add("GetTime", 2, this::getTime);
+        r.add("SetTime", 1, this::setTime);
+        r.add("GetNextHighMonotonicCount", 1, c -> {
+            if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
+            mem.u32(c.arg(0), ++highMonotonic);
+            return Status.SUCCESS;
+        });
         r.add("GetVariable", 5, this::getVariable);
         r.add("GetNextVariableName", 3, this::getNextVariableName);
         r.add("SetVariable", 5, this::setVariable);
@@ -46,7 +55,7 @@ public final class RuntimeServices {
     /** EFI_TIME (§8.3.1): u16 Year, u8 Month, Day, Hour, Minute, Second, pad, u32 Nanosecond, i16 TimeZone, u8 Daylight, pad. */
     long getTime(Call c) {
         if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
-        long ticks = EventServices.of(m).now();
+        long ticks = EventServices.of(m).now() + timeOffset;
         ZonedDateTime t = EPOCH.plusNanos(ticks * 100).atZone(ZoneOffset.UTC);
         long a = c.arg(0);
         mem.u16(a, t.getYear());
@@ -67,6 +76,25 @@ public final class RuntimeServices {
             mem.u8(c.arg(1) + 8, 0);
         }
         return Status.SUCCESS;
+    }
+
+    /** SetTime (§8.3.2): validates the EFI_TIME fields, then shifts the guest's wall clock. */
+    long setTime(Call c) {
+        long a = c.arg(0);
+        if (a == 0) return Status.INVALID_PARAMETER;
+        int year = mem.u16(a), month = mem.u8(a + 2), day = mem.u8(a + 3), hour = mem.u8(a + 4), minute = mem.u8(a + 5),
+                second = mem.u8(a + 6);
+        long nano = mem.u32(a + 8);
+        try {
+            ZonedDateTime t = ZonedDateTime.of(year, month, day, hour, minute, second, (int) nano, ZoneOffset.UTC);
+            if (year < 1900 || year > 9999) return Status.INVALID_PARAMETER;
+            long wanted = java.time.Duration.between(EPOCH, t.toInstant()).toNanos() / 100;
+            timeOffset = wanted - EventServices.of(m).now();
+            c.note(t.toString());
+            return Status.SUCCESS;
+        } catch (java.time.DateTimeException | ArithmeticException e) {
+            return Status.INVALID_PARAMETER;
+        }
     }
 
     long getVariable(Call c) {

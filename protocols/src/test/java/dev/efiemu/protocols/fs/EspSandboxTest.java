@@ -76,4 +76,19 @@ class EspSandboxTest {
             assertEquals(Status.SUCCESS, o.status(), why);
         }
     }
+
+    @Test
+    void writableEspWritesRealFiles() throws Exception {
+        Path esp = esp();
+        byte[] app = Files.readAllBytes(TestApps.build(Path.of("src/test/c/esp_writable.c"), "x86_64"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
+            long device = new EspDevice(fw.machine(), new EspSandbox(esp, true)).handle().address();
+            RunOutcome o = fw.runPayload(app, "esp_writable.efi", null, device, DevicePaths.filePath("\\app.efi"));
+            String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
+            assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+            assertEquals(Status.SUCCESS, o.status(), why);
+        }
+        assertEquals("title", Files.readString(esp.resolve("loader/entry.conf")));
+        assertTrue(!Files.exists(esp.resolve("loader/scratch.tmp")));
+    }
 }

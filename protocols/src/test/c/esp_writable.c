@@ -1,0 +1,52 @@
+/* A writable ESP (--esp-writable): create a directory and a file, write, seek, read back, resize
+ * with SetInfo, delete; the writes are real on the host. */
+#include <efiemu_test.h>
+
+#define CHECK(cond) do { if (!(cond)) return 0x8000000000100000ULL | __LINE__; } while (0)
+#define CHECK_OK(expr) CHECK((expr) == EFI_SUCCESS)
+
+static EFI_GUID LOADED_IMAGE = {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID SFS = {0x964e5b22, 0x6459, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID FILE_INFO = {0x09576e92, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
+    EFI_BOOT_SERVICES *bs = st->BootServices;
+    EFI_LOADED_IMAGE_PROTOCOL *li;
+    EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs;
+    EFI_FILE_PROTOCOL *root, *dir, *f, *gone;
+    CHECK_OK(bs->HandleProtocol(image, &LOADED_IMAGE, (VOID **)&li));
+    CHECK_OK(bs->HandleProtocol(li->DeviceHandle, &SFS, (VOID **)&fs));
+    CHECK_OK(fs->OpenVolume(fs, &root));
+    UINT64 rw = EFI_FILE_MODE_READ | EFI_FILE_MODE_WRITE;
+
+    CHECK_OK(root->Open(root, &dir, u"\\loader", rw | EFI_FILE_MODE_CREATE, EFI_FILE_DIRECTORY));
+    CHECK_OK(dir->Open(dir, &f, u"entry.conf", rw | EFI_FILE_MODE_CREATE, 0));
+    char text[] = "title efiemu\n";
+    UINTN n = sizeof(text) - 1;
+    CHECK_OK(f->Write(f, &n, text));
+    CHECK_OK(f->SetPosition(f, 6));
+    char buf[32];
+    n = 6;
+    CHECK_OK(f->Read(f, &n, buf));
+    CHECK(n == 6 && buf[0] == 'e' && buf[5] == 'u');
+    CHECK_OK(f->SetPosition(f, 0xFFFFFFFFFFFFFFFFULL));
+    UINT64 pos;
+    CHECK_OK(f->GetPosition(f, &pos));
+    CHECK(pos == sizeof(text) - 1);
+    UINT8 info[256];
+    n = sizeof(info);
+    CHECK_OK(f->GetInfo(f, &FILE_INFO, &n, info));
+    ((EFI_FILE_INFO *)info)->FileSize = 5; /* truncate to "title" */
+    CHECK_OK(f->SetInfo(f, &FILE_INFO, n, info));
+    CHECK_OK(f->Flush(f));
+    CHECK_OK(f->Close(f));
+
+    CHECK_OK(dir->Open(dir, &gone, u"scratch.tmp", rw | EFI_FILE_MODE_CREATE, 0));
+    CHECK_OK(gone->Delete(gone));
+    CHECK(dir->Open(dir, &gone, u"scratch.tmp", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
+    /* read-only opens still cannot write */
+    CHECK_OK(dir->Open(dir, &f, u"ENTRY.CONF", EFI_FILE_MODE_READ, 0));
+    n = 1;
+    CHECK(f->Write(f, &n, text) == EFI_ACCESS_DENIED);
+    return EFI_SUCCESS;
+}
