@@ -15,7 +15,7 @@ final class Layouts {
 
     static MachineConfig apply(MachineConfig cfg, String memmap) {
         return switch (memmap) {
-            case "q35" -> cfg;
+            case "q35", "qemu-q35" -> cfg;
             case "host" -> cfg.withLayout(Layouts::host);
             default -> {
                 Path f = Path.of(memmap);

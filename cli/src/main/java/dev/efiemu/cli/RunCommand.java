@@ -49,7 +49,7 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--handoff-json", paramLabel = "FILE", description = "write the hand-off manifest: segments, entry points, saved registers, memory map")
     Path handoffJson;
 
-    @Option(names = "--memmap", paramLabel = "q35|host|FILE", defaultValue = "q35",
+    @Option(names = {"--memmap", "--machine"}, paramLabel = "q35|host|FILE", defaultValue = "q35",
             description = "target memory map: QEMU q35 + SeaBIOS with --memory (default), this host's RAM (for kexec), or a file in /proc/iomem format")
     String memmap;
 
