@@ -30,6 +30,11 @@ final class HandoffOutput {
             System.err.println("efiemu: no hand-off: the payload did not reach ExitBootServices");
             return 1;
         }
+        if (fw.trampoline() == null) {
+            System.err.println("efiemu: no hand-off: it exists for x86_64 payloads only so far (this one is "
+                    + fw.machine().config().arch() + ")");
+            return 1;
+        }
         boolean toHost = kexec || dryRun;
         long[] tables = toHost ? hostTables() : new long[2];
         Handoff h = Handoff.capture(fw, out.handoff(), tables[0], tables[1]);

@@ -97,7 +97,7 @@ class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         byte[] file = readInput(payload, "payload");
         byte[] initrdBytes = initrd != null ? readInput(initrd, "initrd") : null;
-        MachineConfig cfg = MachineConfig.defaults().withMemory(Sizes.parse(memory)).withSeed(seed)
+        MachineConfig cfg = MachineConfig.defaults().withArch(archOf(file)).withMemory(Sizes.parse(memory)).withSeed(seed)
                 .withBudget(gdb != null ? 0 : budgetSeconds * 1000);
         cfg = Layouts.apply(cfg, memmap);
         if ((kexec || kexecDryRun) && !memmap.equals("host")) {
@@ -148,6 +148,15 @@ class RunCommand implements Callable<Integer> {
             return out.success() ? 0 : 1;
         } finally {
             if (json != null) json.close();
+        }
+    }
+
+    /** The machine follows the payload: an AArch64 PE gets an AArch64 machine. Anything else is the loader's to refuse. */
+    static dev.efiemu.cpu.Arch archOf(byte[] file) {
+        try {
+            return dev.efiemu.cpu.Arch.fromPeMachine(dev.efiemu.loader.pe.PeImage.parse(file).machine());
+        } catch (RuntimeException e) {
+            return dev.efiemu.cpu.Arch.X86_64;
         }
     }
 

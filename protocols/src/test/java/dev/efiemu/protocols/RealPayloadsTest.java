@@ -24,8 +24,12 @@ class RealPayloadsTest {
     record Run(RunOutcome outcome, String console, List<String> trace) {}
 
     static Run run(Path payload, Path initrd, String cmdline, Long seed) throws Exception {
+        return run(dev.efiemu.cpu.Arch.X86_64, payload, initrd, cmdline, seed);
+    }
+
+    static Run run(dev.efiemu.cpu.Arch arch, Path payload, Path initrd, String cmdline, Long seed) throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        MachineConfig cfg = MachineConfig.defaults().withSeed(seed).withBudget(120_000)
+        MachineConfig cfg = MachineConfig.defaults().withArch(arch).withSeed(seed).withBudget(120_000)
                 .withConsole(new PrintStream(console, true));
         List<String> trace = new ArrayList<>();
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
@@ -64,6 +68,16 @@ class RealPayloadsTest {
         Run r = run(f.genericKernel(), f.markerInitrd(), "console=ttyS0", 2L);
         assertReachedEbs(r);
         assertTrue(r.console().contains(INITRD_LINE), r.console());
+    }
+
+    /** aarch64: Debian's arm64 kernel (a plain PE Image with the EFI stub) on an AArch64 machine. */
+    @Test
+    void arm64KernelReachesExitBootServicesWithInitrd() throws Exception {
+        Fixtures f = fixtures();
+        Run r = run(dev.efiemu.cpu.Arch.AARCH64, f.arm64Image(), f.markerInitrd(), "console=ttyAMA0", 5L);
+        assertReachedEbs(r);
+        assertTrue(r.console().contains(INITRD_LINE), r.console());
+        assertTrue(r.console().contains("Exiting boot services"), r.console());
     }
 
     @Test
