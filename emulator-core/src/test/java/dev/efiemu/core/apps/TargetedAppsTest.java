@@ -91,6 +91,18 @@ class TargetedAppsTest {
     }
 
     @Test
+    void runawayGuestIsEndedByTheBudgetWithAReport() throws Exception {
+        byte[] pe = Files.readAllBytes(app("spin"));
+        long t0 = System.nanoTime();
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(1000), PeImageFile::parse)) {
+            RunOutcome o = fw.runPayload(pe, "spin.efi", null, 0, DevicePaths.filePath("\\spin.efi"));
+            assertEquals(RunOutcome.Kind.BUDGET, o.kind(), o.message());
+            assertTrue(o.fault().pcWhere().startsWith("spin.efi+0x"), o.fault().format());
+        }
+        assertTrue((System.nanoTime() - t0) / 1e9 < 20, "ended promptly");
+    }
+
+    @Test
     void garbageIsReportedWithImageAndRva() throws Exception {
         RunOutcome o = run("fault_garbage", fw -> { });
         assertEquals(RunOutcome.Kind.FAULT, o.kind(), o.message());
