@@ -54,6 +54,7 @@ public final class ImageServices {
     private final Map<Long, Boolean> started = new HashMap<>();
     private final Deque<Long> running = new ArrayDeque<>();
     private PathReader pathReader = (mm, p) -> null;
+    private int children;
 
     public ImageServices(Machine m, Supplier<SystemTables> tables, Function<byte[], ImageFile> parser) {
         this.m = m;
@@ -102,7 +103,7 @@ public final class ImageServices {
             return verdict == Status.ACCESS_DENIED ? Status.ACCESS_DENIED : Status.SECURITY_VIOLATION;
         }
         try {
-            LoadedImageRecord rec = load(file, "image" + (images.size() + 1), parent, device, path);
+            LoadedImageRecord rec = load(file, childName(parent, path), parent, device, path);
             mem.u64(out, rec.handle().address());
             c.note(String.format("%d bytes -> %s at 0x%x", file.length, rec.name(), rec.base()));
             return Status.SUCCESS;
@@ -130,6 +131,14 @@ public final class ImageServices {
             return m.callGuest(mem.u64(iface), iface, 0, pathPtr);
         }
         return Status.SUCCESS;
+    }
+
+    /** A name for traces and reports: the file name when the path has one, else "parent.efi/child-N". */
+    private String childName(long parent, byte[] path) {
+        String file = path == null ? null : DevicePaths.fileName(path);
+        if (file != null) return file;
+        LoadedImageRecord p = images.get(parent);
+        return (p != null ? p.name() : "image") + "/child-" + (++children);
     }
 
     /** A LoadImage refusal with the status the spec gives it. */

@@ -70,6 +70,25 @@ public final class DevicePaths {
         return b.array();
     }
 
+    /** The last component of the media file path nodes in {@code path} ("x.efi"), or null if it has none. */
+    public static String fileName(byte[] path) {
+        String last = null;
+        int off = 0;
+        while (off + 4 <= path.length) {
+            int type = path[off] & 0xff, sub = path[off + 1] & 0xff;
+            int len = (path[off + 2] & 0xff) | (path[off + 3] & 0xff) << 8;
+            if (type == END_TYPE && sub == END_ENTIRE) break;
+            if (len < 4 || off + len > path.length) return last;
+            if (type == 4 && sub == 4 && len > 6) {
+                String s = new String(path, off + 4, len - 4, java.nio.charset.StandardCharsets.UTF_16LE).replace("\0", "");
+                int slash = Math.max(s.lastIndexOf('\\'), s.lastIndexOf('/'));
+                if (!s.isEmpty()) last = s.substring(slash + 1);
+            }
+            off += len;
+        }
+        return last == null || last.isEmpty() ? null : last;
+    }
+
     /** Concatenates {@code a} (without its end) and {@code b}. */
     public static byte[] append(byte[] a, byte[] b) {
         int n = lengthWithoutEnd(a);
