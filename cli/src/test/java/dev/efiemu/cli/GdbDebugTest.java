@@ -171,7 +171,7 @@ class GdbDebugTest {
                 monitor break-service StartImage
                 continue
                 monitor images
-                """ + imageColumn("kernel_entry", "image", 3) + """
+                """ + imageColumn("kernel_entry", "uki.efi/child", 3) + """
                 python gdb.execute("break *%#x" % kernel_entry)
                 echo === continue to the kernel EFI stub's entry\\n
                 continue
