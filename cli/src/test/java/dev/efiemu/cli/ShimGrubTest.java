@@ -44,6 +44,16 @@ class ShimGrubTest {
     }
 
     @Test
+    void grubWaitingForKeysEndsTheRunInsteadOfHanging() throws Exception {
+        Path shim = esp(false);
+        long t0 = System.nanoTime();
+        CliRun.Result r = CliRun.run("run", shim.toString(), "--esp", tmp.resolve("esp").toString(), "--seed", "1");
+        assertEquals(1, r.exit());
+        assertTrue(r.out().contains("outcome:        WAITING_FOR_INPUT"), r.out());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "well before the 120 s budget");
+    }
+
+    @Test
     void shimRefusesATamperedGrub() throws Exception {
         CliRun.Result r = run(esp(true));
         assertTrue(!r.out().contains("GNU GRUB"), "GRUB must not start:\n" + r.out());

@@ -10,7 +10,11 @@ package dev.efiemu.core;
  * @param message  one line for the user
  */
 public record RunOutcome(Kind kind, long status, HandoffState handoff, FaultReport fault, String message) {
-    public enum Kind { RETURNED, EXIT_BOOT_SERVICES, RESET, FAULT, BUDGET }
+    public enum Kind {
+        RETURNED, EXIT_BOOT_SERVICES, RESET, FAULT, BUDGET,
+        /** The payload kept polling for input that no one will ever give (script it with --keys). */
+        WAITING_FOR_INPUT
+    }
 
     public boolean success() {
         return switch (kind) {
