@@ -84,6 +84,9 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--keys", paramLabel = "TEXT", description = "key presses ConIn delivers, in order (none by default)")
     String keys;
 
+    @Option(names = "--esp-disk", description = "also serve the ESP as a read-only block device (FAT image; BlockIo/DiskIo) for payloads that read disks themselves, like GRUB")
+    boolean espDisk;
+
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE}; none with --gdb)")
     long budgetSeconds;
 
@@ -124,7 +127,7 @@ class RunCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             RunOutcome out;
             try {
-                EspDevice.Placement where = EspDevice.servePayload(fw.machine(), esp, espWritable, payload);
+                EspDevice.Placement where = EspDevice.servePayload(fw.machine(), esp, espWritable, payload, espDisk);
                 out = fw.runPayload(file, payload.getFileName().toString(), cmdline, where.device(), DevicePaths.filePath(where.path()));
             } catch (ImageServices.LoadFailure e) {
                 System.err.println("efiemu: cannot load " + payload + ": " + e.getMessage());

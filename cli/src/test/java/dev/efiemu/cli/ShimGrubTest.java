@@ -53,6 +53,31 @@ class ShimGrubTest {
         assertTrue((System.nanoTime() - t0) / 1e9 < 30, "well before the 120 s budget");
     }
 
+    /**
+     * The whole installer-style chain: shim -> GRUB reading the ESP as a disk (--esp-disk) -> the
+     * Debian kernel, verified through shim -> ExitBootServices; the hand-off boots in QEMU with
+     * Secure Boot reported on and the command line GRUB gave.
+     */
+    @Test
+    void shimGrubKernelChainBootsInQemu() throws Exception {
+        Fixtures fx = Fixtures.cache().requireFetched();
+        Path shim = esp(false);
+        Files.copy(fx.cloudKernel(), tmp.resolve("esp/vmlinuz"));
+        Files.copy(fx.markerInitrd(), tmp.resolve("esp/initrd.gz"));
+        Path elf = tmp.resolve("chain.elf");
+        CliRun.Result r = CliRun.run("run", shim.toString(), "--esp", tmp.resolve("esp").toString(), "--esp-disk", "--seed", "1",
+                "--budget", "120", "--secure-boot", "--vars", fx.ovmfVarsMs().toString(),
+                "--keys", "linux (hd0)/vmlinuz console=ttyS0 panic=-1 via=grub\ninitrd (hd0)/initrd.gz\nboot\n",
+                "--handoff", elf.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("EFI stub: UEFI Secure Boot is enabled."), r.out());
+        HandoffBootTest.Boot b = HandoffBootTest.qemu(elf);
+        assertTrue(b.console().contains("secureboot: Secure boot enabled"), HandoffBootTest.tail(b.console()));
+        assertTrue(b.console().contains(Fixtures.MARKER + " BOOT_IMAGE=(hd0)/vmlinuz console=ttyS0 panic=-1 via=grub"),
+                HandoffBootTest.tail(b.console()));
+        assertEquals(0, b.exit());
+    }
+
     @Test
     void shimRefusesATamperedGrub() throws Exception {
         CliRun.Result r = run(esp(true));

@@ -71,14 +71,24 @@ public final class EspDevice {
      */
     public static Placement servePayload(Machine m, java.nio.file.Path espDir, boolean writable, java.nio.file.Path payload)
             throws java.io.IOException {
+        return servePayload(m, espDir, writable, payload, false);
+    }
+
+    /** As above; with {@code disk}, the ESP is also a read-only block device holding a FAT image of it (for GRUB). */
+    public static Placement servePayload(Machine m, java.nio.file.Path espDir, boolean writable, java.nio.file.Path payload,
+                                         boolean disk) throws java.io.IOException {
         if (espDir == null) return new Placement(0, "\\" + payload.getFileName());
         EspSandbox sandbox = new EspSandbox(espDir, writable);
         String path = sandbox.espPathOf(payload);
+        java.util.List<java.nio.file.Path[]> extra = new java.util.ArrayList<>();
         if (path == null) {
             path = "\\EFI\\Linux\\" + payload.getFileName();
             sandbox.overlay(path, payload);
+            extra.add(new java.nio.file.Path[] {payload, java.nio.file.Path.of("EFI", "Linux", payload.getFileName().toString())});
         }
-        return new Placement(new EspDevice(m, sandbox).handle().address(), path);
+        EspDevice dev = new EspDevice(m, sandbox);
+        if (disk) new BlockDevice(m, dev.handle(), FatImage.build(sandbox, extra));
+        return new Placement(dev.handle().address(), path);
     }
 
     /** VenHw(VENDOR) (type 1, subtype 4) / HD(1, GPT, uuid, 2048, 1 Mi sectors) (type 4, subtype 1, §10.3.5.1) / End. */

@@ -1,0 +1,74 @@
+package dev.efiemu.protocols.fs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A FAT image of the ESP directory for payloads that read disks themselves (GRUB): only what the
+ * sandbox would show goes in (no outward symlinks), built with dosfstools' mkfs.vfat and mtools'
+ * mcopy into a temporary file that is deleted when the JVM exits.
+ */
+public final class FatImage {
+    private FatImage() {}
+
+    public static Path build(EspSandbox esp, List<Path[]> extra) throws IOException {
+        Path work = Files.createTempDirectory("efiemu-esp-disk");
+        work.toFile().deleteOnExit();
+        Path stage = Files.createDirectories(work.resolve("stage"));
+        long bytes = 0;
+        try (Stream<Path> all = Files.walk(esp.root())) {
+            for (Path p : all.toList()) {
+                if (p.equals(esp.root()) || !esp.inside(p)) continue;
+                Path to = stage.resolve(esp.root().relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else if (Files.isRegularFile(p)) {
+                    Files.createDirectories(to.getParent());
+                    Files.copy(p, to, StandardCopyOption.REPLACE_EXISTING);
+                    bytes += Files.size(p);
+                }
+            }
+        }
+        for (Path[] e : extra) { // {host file, path inside the ESP}
+            Path to = stage.resolve(e[1].toString());
+            Files.createDirectories(to.getParent());
+            Files.copy(e[0], to, StandardCopyOption.REPLACE_EXISTING);
+            bytes += Files.size(e[0]);
+        }
+        long mib = Math.max(64, (bytes * 11 / 10 >> 20) + 16);
+        Path img = work.resolve("esp.img");
+        img.toFile().deleteOnExit();
+        run(List.of("mkfs.vfat", "-C", "-F", "32", "-n", "EFIEMU-ESP", img.toString(), Long.toString(mib * 1024)));
+        List<String> copy = new ArrayList<>(List.of("mcopy", "-s", "-Q", "-i", img.toString()));
+        try (Stream<Path> top = Files.list(stage)) {
+            for (Path p : top.toList()) copy.add(p.toString());
+        }
+        copy.add("::/");
+        if (copy.size() > 6) run(copy);
+        return img;
+    }
+
+    private static void run(List<String> cmd) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("MTOOLS_SKIP_CHECK", "1");
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new IOException(cmd.get(0) + " not found: install dosfstools and mtools (scripts/setup.sh does)");
+        }
+        try {
+            String out = new String(p.getInputStream().readAllBytes());
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(String.join(" ", cmd) + ": " + out.strip());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+    }
+}
