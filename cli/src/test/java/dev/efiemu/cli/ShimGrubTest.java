@@ -54,9 +54,10 @@ class ShimGrubTest {
     }
 
     /**
-     * The whole installer-style chain: shim -> GRUB reading the ESP as a disk (--esp-disk) -> the
-     * Debian kernel, verified through shim -> ExitBootServices; the hand-off boots in QEMU with
-     * Secure Boot reported on and the command line GRUB gave.
+     * The whole installer-style chain: shim -> GRUB, which finds its prefix on the ESP served as a
+     * GPT disk (--esp-disk) and runs EFI/debian/grub.cfg -> the Debian kernel, verified through
+     * shim -> ExitBootServices; the hand-off boots in QEMU with Secure Boot reported on and the
+     * command line from grub.cfg.
      */
     @Test
     void shimGrubKernelChainBootsInQemu() throws Exception {
@@ -64,16 +65,17 @@ class ShimGrubTest {
         Path shim = esp(false);
         Files.copy(fx.cloudKernel(), tmp.resolve("esp/vmlinuz"));
         Files.copy(fx.markerInitrd(), tmp.resolve("esp/initrd.gz"));
+        Files.writeString(tmp.resolve("esp/EFI/debian/grub.cfg"),
+                "linux /vmlinuz console=ttyS0 panic=-1 via=grub\ninitrd /initrd.gz\nboot\n");
         Path elf = tmp.resolve("chain.elf");
         CliRun.Result r = CliRun.run("run", shim.toString(), "--esp", tmp.resolve("esp").toString(), "--esp-disk", "--seed", "1",
                 "--budget", "120", "--secure-boot", "--vars", fx.ovmfVarsMs().toString(),
-                "--keys", "linux (hd0)/vmlinuz console=ttyS0 panic=-1 via=grub\ninitrd (hd0)/initrd.gz\nboot\n",
                 "--handoff", elf.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("EFI stub: UEFI Secure Boot is enabled."), r.out());
         HandoffBootTest.Boot b = HandoffBootTest.qemu(elf);
         assertTrue(b.console().contains("secureboot: Secure boot enabled"), HandoffBootTest.tail(b.console()));
-        assertTrue(b.console().contains(Fixtures.MARKER + " BOOT_IMAGE=(hd0)/vmlinuz console=ttyS0 panic=-1 via=grub"),
+        assertTrue(b.console().contains(Fixtures.MARKER + " BOOT_IMAGE=/vmlinuz console=ttyS0 panic=-1 via=grub"),
                 HandoffBootTest.tail(b.console()));
         assertEquals(0, b.exit());
     }

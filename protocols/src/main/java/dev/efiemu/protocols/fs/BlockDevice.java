@@ -23,18 +23,21 @@ public final class BlockDevice {
     static final int BLOCK = 512, MEDIA_ID = 1;
 
     private final RandomAccessFile image;
+    private final long base;
     private final long size;
 
-    public BlockDevice(Machine m, Handle handle, Path imageFile) throws IOException {
+    /** The bytes [base, base+size) of {@code imageFile} as a block device on {@code handle}; a partition when {@code partition}. */
+    public BlockDevice(Machine m, Handle handle, Path imageFile, long base, long size, boolean partition) throws IOException {
         this.image = new RandomAccessFile(imageFile.toFile(), "r");
-        this.size = image.length();
+        this.base = base;
+        this.size = size;
         // EFI_BLOCK_IO_MEDIA (rev 1 fields): MediaId, Removable, Present, LogicalPartition, ReadOnly,
         // WriteCaching, BlockSize @12, IoAlign @16, LastBlock @24
         long media = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 48);
         var mem = m.memory();
         mem.u32(media, MEDIA_ID);
         mem.u8(media + 5, 1);
-        mem.u8(media + 6, 1);
+        mem.u8(media + 6, partition ? 1 : 0);
         mem.u8(media + 7, 1);
         mem.u32(media + 12, BLOCK);
         mem.u32(media + 16, 1);
@@ -73,7 +76,7 @@ public final class BlockDevice {
         byte[] b = new byte[(int) n];
         try {
             synchronized (image) {
-                image.seek(offset);
+                image.seek(base + offset);
                 image.readFully(b);
             }
         } catch (IOException e) {

@@ -25,8 +25,13 @@ public final class EspDevice {
     private final SimpleFileSystem fs;
 
     public EspDevice(Machine m, EspSandbox esp) {
-        this.partition = UUID.nameUUIDFromBytes(("efiemu-esp:" + esp.root()).getBytes(StandardCharsets.UTF_8));
-        byte[] path = devicePath(partition);
+        this(m, esp, PARTITION_SECTORS);
+    }
+
+    /** @param sectors the partition size the HD() node reports (the FAT image's, when the ESP is also a disk) */
+    public EspDevice(Machine m, EspSandbox esp, long sectors) {
+        this.partition = partitionUuid(esp);
+        byte[] path = devicePath(partition, sectors);
         long dp = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
         m.memory().write(dp, path);
         Handle h = m.installProtocol(null, Guids.DEVICE_PATH, dp);
@@ -86,16 +91,30 @@ public final class EspDevice {
             sandbox.overlay(path, payload);
             extra.add(new java.nio.file.Path[] {payload, java.nio.file.Path.of("EFI", "Linux", payload.getFileName().toString())});
         }
-        EspDevice dev = new EspDevice(m, sandbox);
-        if (disk) new BlockDevice(m, dev.handle(), FatImage.build(sandbox, extra));
+        if (!disk) return new Placement(new EspDevice(m, sandbox).handle().address(), path);
+        // A GPT disk holding the ESP: a disk handle VenHw(efiemu) and the ESP's partition handle
+        // below it, each with BlockIo/DiskIo, as firmware presents a real disk (GRUB needs both).
+        FatImage.Disk img = FatImage.build(sandbox, extra, partitionUuid(sandbox));
+        byte[] diskPath = java.util.Arrays.copyOf(devicePath(partitionUuid(sandbox), img.fatSectors()), 20 + 4);
+        System.arraycopy(DevicePaths.END, 0, diskPath, 20, 4);
+        long dp = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, diskPath.length);
+        m.memory().write(dp, diskPath);
+        Handle diskHandle = m.installProtocol(null, Guids.DEVICE_PATH, dp);
+        new BlockDevice(m, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false);
+        EspDevice dev = new EspDevice(m, sandbox, img.fatSectors());
+        new BlockDevice(m, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true);
         return new Placement(dev.handle().address(), path);
     }
 
     /** VenHw(VENDOR) (type 1, subtype 4) / HD(1, GPT, uuid, 2048, 1 Mi sectors) (type 4, subtype 1, §10.3.5.1) / End. */
-    static byte[] devicePath(UUID uuid) {
+    static UUID partitionUuid(EspSandbox esp) {
+        return UUID.nameUUIDFromBytes(("efiemu-esp:" + esp.root()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] devicePath(UUID uuid, long sectors) {
         ByteBuffer b = ByteBuffer.allocate(20 + 42 + 4).order(ByteOrder.LITTLE_ENDIAN);
         b.put((byte) 1).put((byte) 4).putShort((short) 20).put(VENDOR.toBytes());
-        b.put((byte) 4).put((byte) 1).putShort((short) 42).putInt(1).putLong(PARTITION_START).putLong(PARTITION_SECTORS);
+        b.put((byte) 4).put((byte) 1).putShort((short) 42).putInt(1).putLong(PARTITION_START).putLong(sectors);
         b.put(Guid.parse(uuid.toString()).toBytes()).put((byte) 2).put((byte) 2);
         b.put(DevicePaths.END);
         return b.array();

@@ -17,7 +17,10 @@ import java.util.stream.Stream;
 public final class FatImage {
     private FatImage() {}
 
-    public static Path build(EspSandbox esp, List<Path[]> extra) throws IOException {
+    /** The FAT file system of a GPT disk image: where it starts and how many 512-byte sectors it has. */
+    public record Disk(Path image, long fatStart, long fatSectors) {}
+
+    public static Disk build(EspSandbox esp, List<Path[]> extra, java.util.UUID partition) throws IOException {
         Path work = Files.createTempDirectory("efiemu-esp-disk");
         work.toFile().deleteOnExit();
         Path stage = Files.createDirectories(work.resolve("stage"));
@@ -42,16 +45,23 @@ public final class FatImage {
             bytes += Files.size(e[0]);
         }
         long mib = Math.max(64, (bytes * 11 / 10 >> 20) + 16);
+        long fatSectors = mib * 2048;
         Path img = work.resolve("esp.img");
         img.toFile().deleteOnExit();
-        run(List.of("mkfs.vfat", "-C", "-F", "32", "-n", "EFIEMU-ESP", img.toString(), Long.toString(mib * 1024)));
-        List<String> copy = new ArrayList<>(List.of("mcopy", "-s", "-Q", "-i", img.toString()));
+        try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.setLength((Gpt.FIRST_PARTITION_LBA + fatSectors + Gpt.TAIL_SECTORS) * 512);
+        }
+        run(List.of("mkfs.vfat", "-F", "32", "-n", "EFIEMU-ESP", "--offset", Long.toString(Gpt.FIRST_PARTITION_LBA), img.toString(),
+                Long.toString(fatSectors / 2)));
+        String at = img + "@@" + Gpt.FIRST_PARTITION_LBA * 512;
+        List<String> copy = new ArrayList<>(List.of("mcopy", "-s", "-Q", "-i", at));
         try (Stream<Path> top = Files.list(stage)) {
             for (Path p : top.toList()) copy.add(p.toString());
         }
         copy.add("::/");
         if (copy.size() > 6) run(copy);
-        return img;
+        Gpt.write(img, fatSectors, partition);
+        return new Disk(img, Gpt.FIRST_PARTITION_LBA, fatSectors);
     }
 
     private static void run(List<String> cmd) throws IOException {
