@@ -1,6 +1,6 @@
 /* Events, timers and TPLs on the virtual clock: relative and periodic timers fire in order, Stall
  * lets time pass, notify functions run at signal time, event groups are signalled together. */
-#include "check.h"
+#include <efiemu_test.h>
 
 static UINTN calls;
 static UINTN group_calls;

@@ -1,5 +1,5 @@
 /* Jumps into bytes that are no valid instruction (ud2): the run must end with a fault report. */
-#include "check.h"
+#include <efiemu_test.h>
 
 static const UINT8 garbage[] = {0x0f, 0x0b, 0x0f, 0x0b};
 

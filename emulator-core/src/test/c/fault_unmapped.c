@@ -1,5 +1,5 @@
 /* Reads an address no memory backs: the run must end with a fault report naming this image. */
-#include "check.h"
+#include <efiemu_test.h>
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     (void)image;

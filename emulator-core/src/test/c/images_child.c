@@ -1,8 +1,8 @@
 /* Child of images_parent.c: Exit()s with EFI_ABORTED and ExitData "bye" when its LoadOptions say
  * "exit", else returns 0x1234. */
-#include "check.h"
+#include <efiemu_test.h>
 
-static EFI_GUID LOADED_IMAGE = {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID LOADED_IMAGE = EFI_LOADED_IMAGE_PROTOCOL_GUID;
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     EFI_BOOT_SERVICES *bs = st->BootServices;

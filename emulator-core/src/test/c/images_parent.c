@@ -1,16 +1,16 @@
 /* Nested images: loads the child app from a buffer the test published as a configuration table,
  * starts it twice (it exits through Exit() with ExitData, then returns normally), and checks what
  * comes back to the parent; an unstarted image is unloaded. */
-#include "check.h"
+#include <efiemu_test.h>
 
 static EFI_GUID CHILD_TABLE = {0xe1e1e1e1, 0x0001, 0x0002, {3, 4, 5, 6, 7, 8, 9, 10}};
-static EFI_GUID LOADED_IMAGE = {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID LOADED_IMAGE = EFI_LOADED_IMAGE_PROTOCOL_GUID;
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     EFI_BOOT_SERVICES *bs = st->BootServices;
     UINT64 *child = NULL;
     for (UINTN i = 0; i < st->NumberOfTableEntries; i++) {
-        if (guid_eq(&st->ConfigurationTable[i].VendorGuid, &CHILD_TABLE)) child = st->ConfigurationTable[i].VendorTable;
+        if (efiemu_guid_eq(&st->ConfigurationTable[i].VendorGuid, &CHILD_TABLE)) child = st->ConfigurationTable[i].VendorTable;
     }
     CHECK(child != NULL);
 

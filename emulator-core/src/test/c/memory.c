@@ -1,6 +1,6 @@
 /* AllocatePages (any / below a max / at an address), pool alignment, memory-map invariants and
  * map-key semantics, then ExitBootServices: stale key refused, current key accepted. */
-#include "check.h"
+#include <efiemu_test.h>
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     EFI_BOOT_SERVICES *bs = st->BootServices;

@@ -1,9 +1,9 @@
 /* Protocol install / locate / open / uninstall, varargs, LocateDevicePath, RegisterProtocolNotify. */
-#include "check.h"
+#include <efiemu_test.h>
 
 static EFI_GUID G1 = {0x11111111, 0x2222, 0x3333, {1, 2, 3, 4, 5, 6, 7, 8}};
 static EFI_GUID G2 = {0x11111111, 0x2222, 0x3333, {1, 2, 3, 4, 5, 6, 7, 9}};
-static EFI_GUID DP = {0x09576e91, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID DP = EFI_DEVICE_PATH_PROTOCOL_GUID;
 static int iface1 = 1, iface2 = 2, iface3 = 3;
 
 /* VenMedia(G1)/End and VenMedia(G1)/VenMedia(G2)/End */
@@ -47,7 +47,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(bs->FreePool(all));
     EFI_GUID **guids;
     CHECK_OK(bs->ProtocolsPerHandle(h, &guids, &n));
-    CHECK(n == 3 && guid_eq(guids[0], &G1) && guid_eq(guids[1], &G2) && guid_eq(guids[2], &DP));
+    CHECK(n == 3 && efiemu_guid_eq(guids[0], &G1) && efiemu_guid_eq(guids[1], &G2) && efiemu_guid_eq(guids[2], &DP));
 
     /* the same device path again is refused (UEFI §7.3 InstallMultipleProtocolInterfaces) */
     EFI_HANDLE h2 = NULL;

@@ -1,5 +1,5 @@
 /* Never returns and calls no service: the run budget must end it with a report. */
-#include "check.h"
+#include <efiemu_test.h>
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     (void)image;

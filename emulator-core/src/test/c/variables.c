@@ -1,5 +1,5 @@
 /* Variables with attributes: size probe, enumeration, append, delete, invalid attribute sets. */
-#include "check.h"
+#include <efiemu_test.h>
 
 static EFI_GUID V = {0x77777777, 0x1111, 0x2222, {1, 1, 2, 2, 3, 3, 4, 4}};
 #define NV_BS_RT (EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS)
@@ -37,7 +37,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
         EFI_STATUS s = rt->GetNextVariableName(&ns, name, &g);
         if (s == EFI_NOT_FOUND) break;
         CHECK_OK(s);
-        if (guid_eq(&g, &V) && name[0] == 'E' && name[5] == 'u') found++;
+        if (efiemu_guid_eq(&g, &V) && name[0] == 'E' && name[5] == 'u') found++;
     }
     CHECK(found == 1);
 

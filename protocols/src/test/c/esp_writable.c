@@ -2,12 +2,10 @@
  * with SetInfo, delete; the writes are real on the host. */
 #include <efiemu_test.h>
 
-#define CHECK(cond) do { if (!(cond)) return 0x8000000000100000ULL | __LINE__; } while (0)
-#define CHECK_OK(expr) CHECK((expr) == EFI_SUCCESS)
 
-static EFI_GUID LOADED_IMAGE = {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
-static EFI_GUID SFS = {0x964e5b22, 0x6459, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
-static EFI_GUID FILE_INFO = {0x09576e92, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID LOADED_IMAGE = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+static EFI_GUID SFS = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
+static EFI_GUID FILE_INFO = EFI_FILE_INFO_ID;
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     EFI_BOOT_SERVICES *bs = st->BootServices;

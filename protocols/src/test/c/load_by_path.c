@@ -2,11 +2,9 @@
  * SimpleFileSystem; the child's DeviceHandle is the ESP, its FilePath the file node. */
 #include <efiemu_test.h>
 
-#define CHECK(cond) do { if (!(cond)) return 0x8000000000100000ULL | __LINE__; } while (0)
-#define CHECK_OK(expr) CHECK((expr) == EFI_SUCCESS)
 
-static EFI_GUID LOADED_IMAGE = {0x5b1b31a1, 0x9562, 0x11d2, {0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
-static EFI_GUID DEVICE_PATH = {0x09576e91, 0x6d3f, 0x11d2, {0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b}};
+static EFI_GUID LOADED_IMAGE = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+static EFI_GUID DEVICE_PATH = EFI_DEVICE_PATH_PROTOCOL_GUID;
 static const CHAR16 NAME[] = u"\\EFI\\child.efi";
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
