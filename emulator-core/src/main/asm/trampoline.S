@@ -5,14 +5,20 @@
  * Two entries:
  *   +0x00  entry32: 32-bit protected mode, paging off (how QEMU enters a PVH ELF,
  *          XEN_ELFNOTE_PHYS32_ENTRY): enters long mode on our page tables.
- *   +0x10  entry64: 64-bit mode with any identity mapping of low memory (how kexec enters).
+ *   +0x10  entry64: 64-bit mode with any identity mapping of the trampoline (how kexec enters).
+ *          The kernel that kexecs leaves its own paging mode behind: 5-level paging (CR4.LA57)
+ *          on CPUs that have it, any stack, no GDT. entry64 therefore loads our GDT and stack,
+ *          drops to 32-bit compatibility mode, turns paging off (which leaves long mode) and
+ *          clears CR4, then takes the entry32 path: the payload always resumes in 4-level paging,
+ *          as the emulated CPU told it (its CPUID reports no LA57).
  * Both continue at common64: fill the placeholder EFI configuration-table entries for ACPI 2.0
  * and SMBIOS (from the host addresses efiemu stored, else by scanning the BIOS area), load our
  * identity page tables (CR3) and GDT, restore the captured general registers and stack, set
  * RAX = 0 (EFI_SUCCESS) and execute the `ret` the ExitBootServices stub did not get to run.
  * Interrupts stay off: there is no IDT until the kernel installs its own.
  *
- * Position independent, no relocations; the data block starts at +0x200 (see Trampoline.java).
+ * Position independent, no relocations; the data block starts at +0x200, the stack's top is at
+ * +0xff0, the page tables at +0x1000 (see Trampoline.java).
  */
         .intel_syntax noprefix
         .text
@@ -29,9 +35,26 @@ entry64_k:
         .code64
         cli
         lea     rbp, [rip - 0x18]                    /* = trampoline */
-        jmp     common64
+        lgdt    [rbp + 0x200 + 0xb0]
+        lea     rsp, [rbp + 0xff0]                   /* below 4 GiB: kexec's stack may not be */
+        lea     rax, [rbp + TO32]
+        push    0x18                                 /* 32-bit code segment */
+        push    rax
+        retfq
 
         .code32
+to32:   /* Compatibility mode: paging off leaves long mode; then CR4 may change (LA57, PCIDE). */
+        .set    TO32, to32 - trampoline
+        mov     eax, 0x10
+        mov     ds, eax
+        mov     es, eax
+        mov     ss, eax
+        mov     eax, cr0
+        and     eax, 0x7fffffff
+        mov     cr0, eax
+        xor     eax, eax
+        mov     cr4, eax
+
 long32: /* PAE (+OSFXSR, OSXMMEXCPT), our page tables, EFER.LME|NXE, paging, far return to 64-bit. */
         mov     eax, cr4
         or      eax, 0x620

@@ -6,6 +6,7 @@ import dev.efiemu.core.image.LoadedImageRecord;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.memory.PhysicalBacking;
 import dev.efiemu.core.memory.PoolAllocator;
 import dev.efiemu.core.trap.Abi;
 import dev.efiemu.core.trap.Service;
@@ -41,6 +42,7 @@ public final class Machine implements AutoCloseable {
     private final Abi abi;
     private final GuestMemory memory;
     private final MemoryMap map;
+    private final PhysicalBacking backing;
     private final PoolAllocator pool;
     private final ServiceTrace trace = new ServiceTrace();
     private final TrapDispatcher traps;
@@ -62,7 +64,8 @@ public final class Machine implements AutoCloseable {
         this.abi = Abi.of(config.arch());
         this.memory = new GuestMemory(cpu);
         this.map = config.memoryMap();
-        mapPhysicalMemory();
+        this.backing = new PhysicalBacking(cpu, map);
+        map.onAllocation(backing::ensure);
         this.pool = new PoolAllocator(map);
         long stubs = map.allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.RUNTIME_SERVICES_CODE.code(), STUB_AREA / MemoryMap.PAGE, 0);
         this.traps = new TrapDispatcher(cpu, abi, memory, stubs, STUB_AREA, trace);
@@ -81,25 +84,29 @@ public final class Machine implements AutoCloseable {
             pendingFault = describeInterrupt(n);
             c.stop();
         });
-        // Grow the engine's TLB once everything is mapped (DESIGN.md §2); scratch code on the stack pages.
-        cpu.warmUp(stack, 0x100000, 8192);
+        warmUpTlb(stack);
     }
 
-    private void mapPhysicalMemory() {
-        long runStart = -1, runEnd = -1;
-        List<long[]> runs = new ArrayList<>();
-        for (MemoryMap.Region r : map.regions()) {
-            if (r.type() == MemoryType.MMIO.code() || r.start() == 0) continue;
-            if (r.start() == runEnd) {
-                runEnd = r.end();
-            } else {
-                if (runStart >= 0) runs.add(new long[] {runStart, runEnd});
-                runStart = r.start();
-                runEnd = r.end();
-            }
+    /**
+     * Grows the engine's software TLB (docs/architecture.md, "Engine set-up"): the warm-up reads
+     * 8192 pages, which the run has not allocated, so it reads a scratch window mapped above
+     * everything the memory map describes and unmapped again. Scratch code goes on the stack pages.
+     */
+    private void warmUpTlb(long codePage) {
+        int pages = 8192;
+        long scratch = (map.highestAddress() + (1L << 30) - 1) & -(1L << 30);
+        long size = (long) pages * MemoryMap.PAGE;
+        cpu.map(scratch, size, Perm.READ | Perm.WRITE);
+        try {
+            cpu.warmUp(codePage, scratch, pages);
+        } finally {
+            cpu.unmap(scratch, size);
         }
-        if (runStart >= 0) runs.add(new long[] {runStart, runEnd});
-        for (long[] run : runs) cpu.map(run[0], run[1] - run[0], Perm.ALL);
+    }
+
+    /** What the engine backs of the physical address space (allocated RAM only). */
+    public PhysicalBacking backing() {
+        return backing;
     }
 
     // ---- accessors used by services and protocols ----

@@ -16,7 +16,9 @@ import java.util.Map;
  * <pre>
  *   +0x0000 code: entry32 (PVH, 32-bit, paging off), +0x10 entry64 (kexec)
  *   +0x0200 data: saved RAX RBX RCX RDX RSI RDI RBP RSP R8..R15 (0x00-0x78), RFLAGS 0x80, CR3 0x88,
- *                 host SMBIOS 0x90, ACPI20 slot 0x98, SMBIOS slot 0xa0, host RSDP 0xa8, GDTR 0xb0, GDT 0xc0
+ *                 host SMBIOS 0x90, ACPI20 slot 0x98, SMBIOS slot 0xa0, host RSDP 0xa8, GDTR 0xb0,
+ *                 GDT 0xc0 (0x08 64-bit code, 0x10 data, 0x18 32-bit code)
+ *   +0x0ff0 top of the trampoline's own stack (kexec enters with the old kernel's, maybe above 4 GiB)
  *   +0x1000 PML4, +0x2000 PDPT, +0x3000... one page directory per GiB mapped, 2 MiB pages
  * </pre>
  */
@@ -24,7 +26,7 @@ public final class Trampoline {
     public static final int ENTRY32 = 0, ENTRY64 = 0x10, DATA = 0x200;
     static final String[] SAVED = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
         "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"};
-    private static final long GDT_CODE64 = 0x00af9a000000ffffL, GDT_DATA = 0x00cf92000000ffffL;
+    private static final long GDT_CODE64 = 0x00af9a000000ffffL, GDT_DATA = 0x00cf92000000ffffL, GDT_CODE32 = 0x00cf9a000000ffffL;
 
     private final long base;
 
@@ -34,13 +36,14 @@ public final class Trampoline {
 
     /**
      * Allocates and writes code, GDT and page tables. The identity map covers the low 4 GiB and
-     * everything the memory map describes (2 MiB pages; one page directory per GiB), so whatever
-     * the payload allocated stays reachable after the hand-off.
+     * all RAM the memory map describes (2 MiB pages; one page directory per GiB), so whatever the
+     * payload allocated stays reachable after the hand-off. Reserved and MMIO ranges above the RAM
+     * (an AMD host's HyperTransport hole at 1 TiB) are left out: nothing the payload owns is there.
      */
     public static Trampoline reserve(Machine m) {
-        long top = Math.max(4L << 30, m.memoryMap().highestAddress());
+        long top = Math.max(4L << 30, m.memoryMap().highestRamAddress());
         int gibs = (int) ((top + (1L << 30) - 1) >>> 30);
-        if (gibs > 512) throw new IllegalStateException("the hand-off maps at most 512 GiB; this memory map ends at 0x" + Long.toHexString(top));
+        if (gibs > 512) throw new IllegalStateException("the hand-off maps at most 512 GiB; this machine's RAM ends at 0x" + Long.toHexString(top));
         int pages = 3 + gibs;
         long base = m.memoryMap().allocate(MemoryMap.AllocateType.MAX_ADDRESS, MemoryType.RUNTIME_SERVICES_CODE.code(),
                 pages, 0xffffffffL);
@@ -59,7 +62,8 @@ public final class Trampoline {
         mem.u64(d + 0x88, pml4);
         mem.u64(d + 0xc8, GDT_CODE64);
         mem.u64(d + 0xd0, GDT_DATA);
-        mem.u16(d + 0xb0, 3 * 8 - 1);
+        mem.u64(d + 0xd8, GDT_CODE32);
+        mem.u16(d + 0xb0, 4 * 8 - 1);
         mem.u64(d + 0xb2, d + 0xc0);
         return new Trampoline(base);
     }

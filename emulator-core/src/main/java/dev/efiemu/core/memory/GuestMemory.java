@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
  * or write what the payload sees. Little-endian, as every UEFI architecture is.
  */
 public final class GuestMemory {
+    private static final long PAGE = 4096;
     private final Cpu cpu;
 
     public GuestMemory(Cpu cpu) {
@@ -77,18 +78,26 @@ public final class GuestMemory {
         }
     }
 
-    /** A NUL-terminated UTF-16LE string (CHAR16*), at most {@code maxChars} characters. */
+    /**
+     * A NUL-terminated UTF-16LE string (CHAR16*), at most {@code maxChars} characters. Read in
+     * chunks that never cross a page boundary past the terminator: a string that ends just below
+     * memory the engine does not back must not fault (only allocated RAM is backed).
+     */
     public String utf16z(long address, int maxChars) {
         if (address == 0) return null;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int chunk = 64;
-        for (int i = 0; i < maxChars; i += chunk) {
-            byte[] b = read(address + 2L * i, 2 * chunk);
+        long at = address;
+        long limit = address + 2L * maxChars;
+        while (at < limit) {
+            int n = (int) Math.min(Math.min(128, limit - at), PAGE - (at & (PAGE - 1)));
+            if (n < 2) n = 2; // a character straddling a page boundary
+            byte[] b = read(at, n);
             for (int j = 0; j + 1 < b.length; j += 2) {
                 if (b[j] == 0 && b[j + 1] == 0) return out.toString(StandardCharsets.UTF_16LE);
                 out.write(b[j]);
                 out.write(b[j + 1]);
             }
+            at += n & ~1;
         }
         return out.toString(StandardCharsets.UTF_16LE);
     }
@@ -99,12 +108,21 @@ public final class GuestMemory {
         return java.util.Arrays.copyOf(b, b.length + 2);
     }
 
-    /** A NUL-terminated ASCII string. */
+    /** A NUL-terminated ASCII string of at most {@code max} bytes, read page by page (see {@link #utf16z}). */
     public String asciiz(long address, int max) {
-        byte[] b = read(address, max);
-        int n = 0;
-        while (n < b.length && b[n] != 0) n++;
-        return new String(b, 0, n, StandardCharsets.ISO_8859_1);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long at = address;
+        long limit = address + max;
+        while (at < limit) {
+            int n = (int) Math.min(limit - at, PAGE - (at & (PAGE - 1)));
+            byte[] b = read(at, n);
+            for (byte c : b) {
+                if (c == 0) return out.toString(StandardCharsets.ISO_8859_1);
+                out.write(c);
+            }
+            at += n;
+        }
+        return out.toString(StandardCharsets.ISO_8859_1);
     }
 
     private ByteBuffer le(long address, int n) {

@@ -40,9 +40,20 @@ public final class MemoryMap {
         }
     }
 
+    /** Told about every range that becomes allocated (so the engine can back it: {@link PhysicalBacking}). */
+    public interface AllocationListener {
+        void allocated(long start, long size);
+    }
+
     private final TreeMap<Long, Region> regions = new TreeMap<>();
     private long mapKey = 1;
     private long highest;
+    private AllocationListener listener = (s, n) -> {};
+
+    /** Sets the one listener told about allocations from now on. */
+    public void onAllocation(AllocationListener l) {
+        this.listener = l;
+    }
 
     /** Adds RAM [start, end) as Conventional memory. */
     public void addRam(long start, long end) {
@@ -164,6 +175,7 @@ public final class MemoryMap {
         regions.put(start, new Region(start, size / PAGE, type, attr, fixed));
         merge();
         mapKey++;
+        if (!fixed && type != MemoryType.CONVENTIONAL.code()) listener.allocated(start, size);
     }
 
     private static Region withRange(Region r, long start, long end) {
@@ -193,6 +205,31 @@ public final class MemoryMap {
 
     public List<Region> regions() {
         return List.copyOf(regions.values());
+    }
+
+    /** The regions that overlap [start, end), ascending. */
+    public List<Region> regions(long start, long end) {
+        List<Region> out = new ArrayList<>();
+        var first = regions.floorKey(start);
+        for (Region r : regions.tailMap(first == null ? start : first, true).values()) {
+            if (r.start() >= end) break;
+            if (r.end() > start) out.add(r);
+        }
+        return out;
+    }
+
+    /**
+     * The end of the highest range that is RAM (free or allocated, ACPI memory included); reserved
+     * and MMIO ranges above it do not count.
+     */
+    public long highestRamAddress() {
+        long top = 0;
+        for (Region r : regions.values()) {
+            if (r.type != MemoryType.RESERVED.code() && r.type != MemoryType.MMIO.code() && r.type != MemoryType.MMIO_PORT_SPACE.code()) {
+                top = Math.max(top, r.end());
+            }
+        }
+        return top;
     }
 
     /** The end of the highest described range. */
