@@ -106,8 +106,8 @@ public interface Cpu extends AutoCloseable {
 
     /**
      * Runs from {@code begin} until {@code until} is reached, a hook calls {@link #stop}, or the
-     * guest faults. Never pass an instruction count: the engine runs unbounded (DESIGN.md §2);
-     * budgets are enforced by the caller.
+     * guest faults. Never pass an instruction count: the engine runs unbounded (counting checks
+     * before every instruction, which slows the engine down); budgets are enforced by the caller.
      *
      * @throws RuntimeException whatever a hook threw, after the engine has stopped
      */
@@ -131,7 +131,7 @@ public interface Cpu extends AutoCloseable {
     void flushTranslations();
 
     /**
-     * Prepares the engine for memory-heavy guest code (DESIGN.md §2: grow the software TLB).
+     * Prepares the engine for memory-heavy guest code (grows the software TLB, see docs/architecture.md).
      * Uses a scratch page of code at {@code codePage} and reads {@code pages} 4 KiB pages (the engine's own page size) from
      * {@code dataBase}. Registers are preserved. A no-op on engines without the need.
      */

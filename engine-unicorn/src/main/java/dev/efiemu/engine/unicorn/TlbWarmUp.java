@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * Grows the engine's software TLB (DESIGN.md §2). QEMU's TLB starts at 256 entries and resizes
+ * Grows the engine's software TLB. QEMU's TLB starts at 256 entries and resizes
  * only on a full flush, according to how many entries were used since the last one; touching many
  * pages and flushing, a few times over, takes it to its largest size so buffers a megabyte apart
  * stop evicting each other.

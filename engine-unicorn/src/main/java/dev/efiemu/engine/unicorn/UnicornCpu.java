@@ -19,7 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@link Cpu} on Unicorn 2. Set up for speed as DESIGN.md §2 measured: on 2.1.2+ the virtual TLB
+ * {@link Cpu} on Unicorn 2. Set up for speed as measured (docs/architecture.md, bench/engine.sh): on 2.1.2+ the virtual TLB
  * with an identity fill hook (execute granted on fetch fills only), no memory read/write hooks and
  * no global fault hooks, {@code count = 0}, a grown TLB. Callbacks never let a Java exception reach
  * the engine: they stop it and {@link #run} rethrows.
@@ -218,7 +218,7 @@ public final class UnicornCpu implements Cpu {
     @Override
     public Hook onRdtsc(CpuHooks.Tsc hook) {
         requireX86("RDTSC");
-        if (!engine.fast()) return null; // 2.0.1 cannot hook RDTSC (DESIGN.md §2)
+        if (!engine.fast()) return null; // Unicorn 2.0.1 cannot hook RDTSC (docs/architecture.md, Reproducibility)
         Uc.CpuidCb cb = (u, user) -> {
             guard(() -> {
                 long v = hook.onRdtsc(this);

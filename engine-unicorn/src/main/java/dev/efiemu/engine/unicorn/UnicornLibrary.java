@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds and loads libunicorn.so.2 (DESIGN.md §2): an explicit path (system property
+ * Finds and loads libunicorn.so.2 (see docs/architecture.md): an explicit path (system property
  * {@value #PROPERTY} or environment {@value #ENV}) wins; else the fast 2.1.4 library the set-up
  * extracted from the official wheel into the cache; else Debian's libunicorn2 2.0.1, with a loud
  * warning that it is slow. One library per JVM.

@@ -58,7 +58,7 @@ class GuestCodeX86Test {
     }
 
     /**
-     * The trap mechanism of DESIGN.md §2: the guest calls through a pointer table to a real stub
+     * A service trap: the guest calls through a pointer table to a real stub
      * ({@code mov rax, EFI_UNSUPPORTED; ret}); a hook on the {@code ret} sets RAX from Java; the
      * guest's own ret returns, and the guest uses the value.
      */
