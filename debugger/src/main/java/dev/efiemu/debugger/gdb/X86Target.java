@@ -1,4 +1,4 @@
-package dev.efiemu.core.gdb;
+package dev.efiemu.debugger.gdb;
 
 import dev.efiemu.cpu.Cpu;
 import dev.efiemu.cpu.X86Reg;

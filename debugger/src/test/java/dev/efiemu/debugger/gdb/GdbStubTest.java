@@ -1,4 +1,4 @@
-package dev.efiemu.core.gdb;
+package dev.efiemu.debugger.gdb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

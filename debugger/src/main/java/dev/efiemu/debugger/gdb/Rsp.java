@@ -1,4 +1,4 @@
-package dev.efiemu.core.gdb;
+package dev.efiemu.debugger.gdb;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.efiemu.core.gdb;
+package dev.efiemu.debugger.gdb;
 
 import dev.efiemu.core.Machine;
 import dev.efiemu.core.debug.ServiceFilter;
