@@ -1,7 +1,6 @@
 package dev.efiemu.debugger.gdb;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,14 +9,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport of the GDB stub: one TCP client, RSP framing, acknowledgements, interrupts.
+ * The transport of the GDB stub: one TCP client, acknowledgements, interrupts (the framing is
+ * {@link Rsp} and {@link PacketDecoder}).
  *
  * <p>A reader thread takes bytes off the socket: it acknowledges and queues well-formed packets,
  * answers '-' to bad checksums and oversized packets, reports Ctrl-C (0x03) and the end of the
@@ -170,17 +169,17 @@ final class GdbConnection implements AutoCloseable {
     private void readLoop() {
         try {
             InputStream in = new BufferedInputStream(socket.getInputStream());
-            int c;
-            while ((c = in.read()) >= 0) {
-                switch (c) {
-                    case '$' -> readPacket(in);
-                    case 0x03 -> events.interrupt();
-                    case '-' -> {
-                        if (!noAck) resend();
-                    }
-                    default -> {
-                        // '+' and stray bytes between packets
-                    }
+            PacketDecoder decoder = new PacketDecoder(MAX_PACKET);
+            PacketDecoder.Input input;
+            while ((input = decoder.next(in)) != null) {
+                if (input instanceof PacketDecoder.Packet p) {
+                    received(p.payload());
+                } else if (input instanceof PacketDecoder.Rejected r) {
+                    rejected(r);
+                } else if (input == PacketDecoder.Control.INTERRUPT) {
+                    events.interrupt();
+                } else if (input == PacketDecoder.Control.RESEND && !noAck) {
+                    resend();
                 }
             }
         } catch (IOException e) {
@@ -196,46 +195,22 @@ final class GdbConnection implements AutoCloseable {
         }
     }
 
-    /** Reads up to '#' and the checksum; acknowledges; queues. Oversized or corrupt packets get '-'. */
-    private void readPacket(InputStream in) throws IOException {
-        ByteArrayOutputStream body = new ByteArrayOutputStream(64);
-        boolean overflow = false;
-        int sum = 0;
-        int c;
-        while (true) {
-            c = in.read();
-            if (c < 0) return;
-            if (c == '#') break;
-            if (c == '$') { // the client restarted the packet
-                body.reset();
-                overflow = false;
-                sum = 0;
-                continue;
-            }
-            sum += c;
-            if (body.size() < MAX_PACKET) {
-                body.write(c);
-            } else {
-                overflow = true;
-            }
-        }
-        int h = in.read(), l = in.read();
-        if (h < 0 || l < 0) return;
-        int dh = Rsp.digit(h), dl = Rsp.digit(l);
-        if (overflow) {
-            log.warn("gdb packet longer than {} bytes dropped", MAX_PACKET);
-            writeAck('-');
-            return;
-        }
-        if (dh < 0 || dl < 0 || (dh << 4 | dl) != (sum & 0xff)) {
-            log.debug("gdb packet with bad checksum dropped: {}", body.toString(StandardCharsets.ISO_8859_1));
-            writeAck('-');
-            return;
-        }
+    /** A well-formed packet: acknowledged (unless in no-ack mode) and queued. */
+    private void received(String payload) {
         if (!noAck) writeAck('+');
-        if (!inbox.offer(body.toString(StandardCharsets.ISO_8859_1))) {
+        if (!inbox.offer(payload)) {
             log.warn("gdb sends faster than the target answers; packet dropped");
         }
+    }
+
+    /** Oversized or corrupt packets get '-'. */
+    private void rejected(PacketDecoder.Rejected r) {
+        if (r.overflow()) {
+            log.warn("gdb packet longer than {} bytes dropped", MAX_PACKET);
+        } else {
+            log.debug("gdb packet with bad checksum dropped: {}", r.body());
+        }
+        writeAck('-');
     }
 
     private void end() {

@@ -3,7 +3,10 @@ package dev.efiemu.debugger.gdb;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** GDB Remote Serial Protocol encodings: checksums, hex, little-endian register values, binary escapes. */
+/**
+ * GDB Remote Serial Protocol encodings: framing of what we send (checksum over the escaped bytes),
+ * hex, little-endian register values, binary escapes. {@link PacketDecoder} reads what the client sends.
+ */
 final class Rsp {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
