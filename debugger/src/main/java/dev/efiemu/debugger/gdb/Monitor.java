@@ -1,6 +1,7 @@
 package dev.efiemu.debugger.gdb;
 
 import dev.efiemu.core.Machine;
+import dev.efiemu.core.debug.ServiceCalls;
 import dev.efiemu.core.debug.ServiceFilter;
 import dev.efiemu.core.image.LoadedImageRecord;
 import dev.efiemu.core.memory.MemoryMap;
@@ -26,14 +27,14 @@ final class Monitor {
             """;
 
     private final Machine machine;
-    private final GdbStub stub;
+    private final StopState stops;
     private final List<String> serviceBreaks = new ArrayList<>();
     private ServiceFilter filter = ServiceFilter.of(List.of());
     private boolean tracing;
 
-    Monitor(Machine machine, GdbStub stub) {
+    Monitor(Machine machine, StopState stops) {
         this.machine = machine;
-        this.stub = stub;
+        this.stops = stops;
     }
 
     boolean tracing() {
@@ -63,8 +64,8 @@ final class Monitor {
                 case "break-service" -> breakService(w);
                 case "delete-service" -> deleteService(w);
                 case "call" -> {
-                    String c = stub.currentCall();
-                    yield c == null ? "not stopped at a service call" : c;
+                    Service s = stops.service();
+                    yield s == null ? "not stopped at a service call" : ServiceCalls.describe(machine, s);
                 }
                 case "where" -> {
                     long a = w.length < 2 || w[1].equalsIgnoreCase("pc") || w[1].equalsIgnoreCase("rip")
