@@ -9,7 +9,7 @@ import java.util.List;
  * The x86_64 register file as gdb sees it: the target description (gdb's own 64bit-core.xml,
  * 64bit-sse.xml and 64bit-segments.xml layout, plus control registers) and the {@code g} packet
  * order, which is the description's register order. x87 and XMM registers are described, because
- * gdb's amd64 support requires them, but reported unavailable: the engine bridge does not expose them.
+ * gdb's amd64 support requires them, but reported unavailable: the Cpu API does not expose them.
  */
 final class X86Target {
     /** One register: gdb number, name, size in bytes, and where its value comes from. */
