@@ -123,7 +123,7 @@ class RunCommand implements Callable<Integer> {
                 PrintWriter w = json = new PrintWriter(Files.newBufferedWriter(traceJson));
                 fw.machine().traps().onCall(e -> w.println(TraceJson.of(e)));
             }
-            dev.efiemu.core.gdb.GdbStub stub = GdbOptions.attach(fw.machine(), gdb, gdbDetachContinue);
+            dev.efiemu.debugger.gdb.GdbStub stub = GdbOptions.attach(fw.machine(), gdb, gdbDetachContinue);
             long t1 = System.nanoTime();
             RunOutcome out;
             try {

@@ -1,0 +1,133 @@
+package dev.efiemu.engine.unicorn;
+
+import com.sun.jna.NativeLibrary;
+import dev.efiemu.cpu.EngineInfo;
+import dev.efiemu.cpu.EngineUnavailableException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds and loads libunicorn.so.2 (see docs/architecture.md): an explicit path (system property
+ * {@value #PROPERTY} or environment {@value #ENV}) wins; else the fast 2.1.4 library the set-up
+ * extracted from the official wheel into the cache; else Debian's libunicorn2 2.0.1, with a loud
+ * warning that it is slow. One library per JVM.
+ */
+public final class UnicornLibrary {
+    public static final String PROPERTY = "efiemu.unicorn.lib";
+    public static final String ENV = "EFIEMU_UNICORN_LIB";
+    public static final String FAST_VERSION = "2.1.4";
+    /** First version with the virtual TLB and the inline store path we rely on. */
+    static final int MIN_FAST = (2 << 24) | (1 << 16) | (2 << 8);
+
+    static final String SETUP_HINT =
+            "run ./scripts/setup.sh (fetches Unicorn " + FAST_VERSION + " with pip into ~/.cache/efiemu)"
+                    + " or apt-get install libunicorn2";
+
+    private static final Logger log = LoggerFactory.getLogger(UnicornLibrary.class);
+    private static EngineInfo loaded;
+    private static int loadedVersion;
+
+    private UnicornLibrary() {}
+
+    /** Where a library was found and whether it is the user's explicit choice. */
+    record Candidate(Path path, boolean explicit) {}
+
+    /**
+     * Picks the library to load. Pure: the environment and file checks are passed in, so tests can
+     * prove every message.
+     *
+     * @throws EngineUnavailableException with one line naming what is missing and how to get it
+     */
+    static Candidate resolve(Map<String, String> env, String property, Predicate<Path> exists) {
+        String explicit = property != null && !property.isBlank() ? property : env.get(ENV);
+        if (explicit != null && !explicit.isBlank()) {
+            Path p = Path.of(explicit);
+            if (!exists.test(p)) {
+                String from = property != null && !property.isBlank() ? "-D" + PROPERTY : ENV;
+                throw new EngineUnavailableException(
+                        "Unicorn library not found: " + from + " points to " + p + ", which does not exist; "
+                                + "unset it or " + SETUP_HINT);
+            }
+            return new Candidate(p, true);
+        }
+        List<Path> tried = new ArrayList<>();
+        Path fast = cacheDir(env).resolve("unicorn").resolve(FAST_VERSION).resolve("libunicorn.so.2");
+        tried.add(fast);
+        if (exists.test(fast)) return new Candidate(fast, false);
+        for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/local/lib", "/usr/lib")) {
+            Path p = Path.of(dir, "libunicorn.so.2");
+            tried.add(p);
+            if (exists.test(p)) return new Candidate(p, false);
+        }
+        throw new EngineUnavailableException(
+                "Unicorn library not found (looked at " + tried.get(0) + " and Debian's libunicorn2 paths): " + SETUP_HINT);
+    }
+
+    static Path cacheDir(Map<String, String> env) {
+        String c = env.get("EFIEMU_CACHE");
+        if (c != null && !c.isBlank()) return Path.of(c);
+        String xdg = env.get("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "efiemu");
+        return Path.of(System.getProperty("user.home"), ".cache", "efiemu");
+    }
+
+    /** The warning shown when only a slow engine is available, or null for a fast one. */
+    static String slowWarning(int version, Path path) {
+        if (version >= MIN_FAST) return null;
+        return "SLOW ENGINE: Unicorn " + versionString(version) + " from " + path
+                + " has no fast store path; kernel stubs will run 5-15x slower. For the fast engine "
+                + "run ./scripts/setup.sh (Unicorn " + FAST_VERSION + ").";
+    }
+
+    static String versionString(int v) {
+        return ((v >>> 24) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff);
+    }
+
+    /** Loads (once) and describes the engine library. */
+    public static synchronized EngineInfo load() {
+        if (loaded != null) return loaded;
+        Candidate c = resolve(System.getenv(), System.getProperty(PROPERTY), Files::isRegularFile);
+        NativeLibrary lib;
+        try {
+            lib = NativeLibrary.getInstance(c.path().toAbsolutePath().toString());
+        } catch (UnsatisfiedLinkError e) {
+            throw new EngineUnavailableException("cannot load Unicorn library " + c.path() + ": "
+                    + firstLine(e.getMessage()) + "; " + SETUP_HINT);
+        }
+        try {
+            Uc.bind(lib);
+        } catch (UnsatisfiedLinkError e) {
+            throw new EngineUnavailableException(c.path() + " is not a usable Unicorn 2 library: "
+                    + firstLine(e.getMessage()) + "; " + SETUP_HINT);
+        }
+        loadedVersion = Uc.uc_version(null, null);
+        if ((loadedVersion >>> 24) != 2) {
+            throw new EngineUnavailableException(c.path() + " is Unicorn " + versionString(loadedVersion)
+                    + ", efiemu needs Unicorn 2; " + SETUP_HINT);
+        }
+        String warning = slowWarning(loadedVersion, c.path());
+        loaded = new EngineInfo("unicorn", versionString(loadedVersion), c.path().toString(), warning == null, warning);
+        if (warning != null) {
+            log.warn(warning);
+        } else {
+            log.debug("engine: {}", loaded);
+        }
+        return loaded;
+    }
+
+    static boolean fast() {
+        return load().fast();
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "unknown error";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}
