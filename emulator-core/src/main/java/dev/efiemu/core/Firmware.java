@@ -11,6 +11,8 @@ import dev.efiemu.core.image.LoadedImageRecord;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.runtime.RuntimeServices;
 import dev.efiemu.core.runtime.VariableStore;
+import dev.efiemu.core.tables.BootService;
+import dev.efiemu.core.tables.RuntimeService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.tables.SystemTables;
 import dev.efiemu.core.x86.X86Platform;
@@ -32,8 +34,8 @@ public final class Firmware implements AutoCloseable {
     public Firmware(MachineConfig config, Function<byte[], ImageFile> peParser) {
         this.machine = new Machine(config);
         if (config.arch() == Arch.X86_64) X86Platform.install(machine);
-        ServiceRegistry boot = new ServiceRegistry();
-        ServiceRegistry runtime = new ServiceRegistry();
+        ServiceRegistry<BootService> boot = new ServiceRegistry<>(BootService.class);
+        ServiceRegistry<RuntimeService> runtime = new ServiceRegistry<>(RuntimeService.class);
         SystemTables[] holder = new SystemTables[1];
         new MemoryServices(machine).register(boot);
         EventServices.of(machine).register(boot);

@@ -170,7 +170,7 @@ public final class Machine implements AutoCloseable {
         for (int i = 0; i < functions.size(); i++) {
             FunctionSpec f = functions.get(i);
             Service s = f.handler() == null
-                    ? traps.unsupported(protocol + "." + f.name(), f.argc())
+                    ? traps.unsupported(protocol + "." + f.name(), f.argc(), List.of())
                     : traps.define(protocol + "." + f.name(), f.argc(), f.handler());
             addresses[i] = s.address();
         }

@@ -15,6 +15,7 @@ import dev.efiemu.core.image.LoadedImageRecord;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.tables.SystemTables;
 import dev.efiemu.core.trap.Call;
@@ -71,12 +72,12 @@ public final class ImageServices {
         this.pathReader = r;
     }
 
-    public void register(ServiceRegistry r) {
-        r.add("LoadImage", 6, this::loadImage);
-        r.add("StartImage", 3, this::startImage);
-        r.add("Exit", 4, this::exit);
-        r.add("UnloadImage", 1, this::unloadImage);
-        r.add("ExitBootServices", 2, this::exitBootServices);
+    public void register(ServiceRegistry<BootService> r) {
+        r.add(BootService.LOAD_IMAGE, this::loadImage);
+        r.add(BootService.START_IMAGE, this::startImage);
+        r.add(BootService.EXIT, this::exit);
+        r.add(BootService.UNLOAD_IMAGE, this::unloadImage);
+        r.add(BootService.EXIT_BOOT_SERVICES, this::exitBootServices);
     }
 
     long loadImage(Call c) {

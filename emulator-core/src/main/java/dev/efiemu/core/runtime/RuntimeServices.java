@@ -8,6 +8,7 @@ import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.boot.EventServices;
 import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.tables.RuntimeService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
 import java.time.Instant;
@@ -37,19 +38,19 @@ public final class RuntimeServices {
         this.vars = vars;
     }
 
-    public void register(ServiceRegistry r) {
-        r.add("GetTime", 2, this::getTime);
-        r.add("SetTime", 1, this::setTime);
-        r.add("GetNextHighMonotonicCount", 1, c -> {
+    public void register(ServiceRegistry<RuntimeService> r) {
+        r.add(RuntimeService.GET_TIME, this::getTime);
+        r.add(RuntimeService.SET_TIME, this::setTime);
+        r.add(RuntimeService.GET_NEXT_HIGH_MONOTONIC_COUNT, c -> {
             if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
             mem.u32(c.arg(0), ++highMonotonic);
             return Status.SUCCESS;
         });
-        r.add("GetVariable", 5, this::getVariable);
-        r.add("GetNextVariableName", 3, this::getNextVariableName);
-        r.add("SetVariable", 5, this::setVariable);
-        r.add("QueryVariableInfo", 4, this::queryVariableInfo);
-        r.add("ResetSystem", 4, this::resetSystem);
+        r.add(RuntimeService.GET_VARIABLE, this::getVariable);
+        r.add(RuntimeService.GET_NEXT_VARIABLE_NAME, this::getNextVariableName);
+        r.add(RuntimeService.SET_VARIABLE, this::setVariable);
+        r.add(RuntimeService.QUERY_VARIABLE_INFO, this::queryVariableInfo);
+        r.add(RuntimeService.RESET_SYSTEM, this::resetSystem);
     }
 
     /** EFI_TIME (§8.3.1): u16 Year, u8 Month, Day, Hour, Minute, Second, pad, u32 Nanosecond, i16 TimeZone, u8 Daylight, pad. */
