@@ -40,8 +40,8 @@ public final class ProtocolServices {
         r.add(BootService.INSTALL_PROTOCOL_INTERFACE, c -> install(c, c.arg(0), c.arg(1), c.arg(3)));
         r.add(BootService.REINSTALL_PROTOCOL_INTERFACE, this::reinstall);
         r.add(BootService.UNINSTALL_PROTOCOL_INTERFACE, c -> uninstall(c, c.arg(0), c.arg(1), c.arg(2)));
-        r.add(BootService.HANDLE_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), BY_HANDLE_PROTOCOL));
-        r.add(BootService.OPEN_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), (int) c.arg(5)));
+        r.add(BootService.HANDLE_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), BY_HANDLE_PROTOCOL, false));
+        r.add(BootService.OPEN_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), (int) c.arg(5), true));
         r.add(BootService.CLOSE_PROTOCOL, this::close);
         r.add(BootService.OPEN_PROTOCOL_INFORMATION, this::openInformation);
         r.add(BootService.PROTOCOLS_PER_HANDLE, this::protocolsPerHandle);
@@ -98,7 +98,12 @@ public final class ProtocolServices {
         return Status.SUCCESS;
     }
 
-    long open(Call c, long handle, long guidPtr, long ifacePtr, int attributes) {
+    /**
+     * HandleProtocol and OpenProtocol (§7.3). Only OpenProtocol names an agent and a controller
+     * (its arguments 3 and 4): {@code recordOpen} keeps that open for OpenProtocolInformation and
+     * CloseProtocol.
+     */
+    long open(Call c, long handle, long guidPtr, long ifacePtr, int attributes, boolean recordOpen) {
         if (guidPtr == 0) return Status.INVALID_PARAMETER;
         Guid g = guid(c, guidPtr);
         if (attributes != TEST_PROTOCOL && ifacePtr == 0) return Status.INVALID_PARAMETER;
@@ -110,7 +115,7 @@ public final class ProtocolServices {
             return Status.UNSUPPORTED;
         }
         if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
-        if (c.service().name().endsWith("OpenProtocol")) {
+        if (recordOpen) {
             e.opens.add(new long[] {c.arg(3), c.arg(4), attributes, 1});
         }
         return Status.SUCCESS;
