@@ -36,7 +36,7 @@ public final class ImageServices {
 
     /** Reads an image a device path names (through a file system); null when nothing serves it. */
     public interface PathReader {
-        PathImage read(Machine m, byte[] devicePath);
+        PathImage read(byte[] devicePath);
     }
 
     /**
@@ -54,7 +54,7 @@ public final class ImageServices {
     private final Map<Long, LoadedImageRecord> images = new HashMap<>();
     private final Map<Long, Boolean> started = new HashMap<>();
     private final Deque<Long> running = new ArrayDeque<>();
-    private PathReader pathReader = (mm, p) -> null;
+    private PathReader pathReader = p -> null;
     private int children;
 
     public ImageServices(Machine m, Supplier<SystemTables> tables, Function<byte[], ImageFile> parser) {
@@ -90,7 +90,7 @@ public final class ImageServices {
             file = mem.read(src, (int) srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
-            PathImage found = pathReader.read(m, path);
+            PathImage found = pathReader.read(path);
             if (found == null) return Status.NOT_FOUND;
             file = found.file();
             device = found.device();
