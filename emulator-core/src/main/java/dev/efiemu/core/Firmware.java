@@ -34,25 +34,28 @@ import java.util.function.Function;
 public final class Firmware implements ProtocolHost, AutoCloseable {
     private final Machine machine;
     private final SystemTables tables;
+    private final EventServices events;
     private final ImageServices images;
     private final VariableStore variables = new VariableStore();
     private final Trampoline trampoline;
 
     public Firmware(MachineConfig config, Function<byte[], ImageFile> peParser) {
         this.machine = new Machine(config);
-        if (config.arch() == Arch.X86_64) X86Platform.install(machine);
+        this.events = new EventServices(machine);
+        if (config.arch() == Arch.X86_64) X86Platform.install(machine, events::now);
+        // The tables come first: service groups need them. Their members are written once every
+        // group has registered its handlers.
+        this.tables = new SystemTables(machine);
         ServiceRegistry<BootService> boot = new ServiceRegistry<>(BootService.class);
         ServiceRegistry<RuntimeService> runtime = new ServiceRegistry<>(RuntimeService.class);
-        SystemTables[] holder = new SystemTables[1];
         new MemoryServices(machine).register(boot);
-        EventServices.of(machine).register(boot);
-        new ProtocolServices(machine).register(boot);
-        new MiscServices(machine, () -> holder[0]).register(boot);
-        images = machine.extension(ImageServices.class, () -> new ImageServices(machine, () -> holder[0], peParser));
+        events.register(boot);
+        new ProtocolServices(machine, events).register(boot);
+        new MiscServices(machine, tables).register(boot);
+        images = new ImageServices(machine, tables, events, peParser);
         images.register(boot);
-        new RuntimeServices(machine, variables).register(runtime);
-        tables = new SystemTables(machine, boot, runtime);
-        holder[0] = tables;
+        new RuntimeServices(machine, variables, events).register(runtime);
+        tables.writeServices(boot, runtime);
         installRtProperties();
         if (config.arch() == Arch.X86_64) {
             trampoline = Trampoline.reserve(machine);
@@ -138,22 +141,22 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
 
     @Override
     public long createEvent() {
-        return EventServices.of(machine).createFirmwareEvent();
+        return events.createFirmwareEvent();
     }
 
     @Override
     public void signalEvent(long event) {
-        EventServices.of(machine).signal(event);
+        events.signal(event);
     }
 
     @Override
     public long now() {
-        return EventServices.of(machine).now();
+        return events.now();
     }
 
     @Override
     public void advanceTime(long ticks) {
-        EventServices.of(machine).advance(ticks);
+        events.advance(ticks);
     }
 
     @Override

@@ -48,7 +48,6 @@ public final class Machine implements AutoCloseable {
     private final Service returnTrap;
     private final long stackTop;
     private final List<LoadedImageRecord> images = new ArrayList<>();
-    private final Map<String, Object> extensions = new LinkedHashMap<>();
     private int frameDepth;
     private volatile boolean budgetExceeded;
     private String pendingFault;
@@ -124,17 +123,6 @@ public final class Machine implements AutoCloseable {
 
     public void endBootServices() {
         bootServicesActive = false;
-    }
-
-    /** Shared per-machine state of a service group or protocol, created on first use. */
-    @SuppressWarnings("unchecked")
-    public synchronized <T> T extension(Class<T> type, java.util.function.Supplier<T> create) {
-        return (T) extensions.computeIfAbsent(type.getName(), k -> create.get());
-    }
-
-    @SuppressWarnings("unchecked")
-    public synchronized <T> T extension(Class<T> type) {
-        return (T) extensions.get(type.getName());
     }
 
     /** Firmware-owned pool memory (BootServicesData unless told otherwise), zeroed. */

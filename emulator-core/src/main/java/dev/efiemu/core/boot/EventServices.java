@@ -56,13 +56,9 @@ public final class EventServices {
     private long now;
     private long monotonic;
 
-    private EventServices(Machine m) {
+    public EventServices(Machine m) {
         this.m = m;
         this.mem = m.memory();
-    }
-
-    public static EventServices of(Machine m) {
-        return m.extension(EventServices.class, () -> new EventServices(m));
     }
 
     public void register(ServiceRegistry<BootService> r) {

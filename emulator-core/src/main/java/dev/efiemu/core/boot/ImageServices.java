@@ -25,7 +25,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +48,8 @@ public final class ImageServices {
 
     private final Machine m;
     private final GuestMemory mem;
-    private final Supplier<SystemTables> tables;
+    private final SystemTables tables;
+    private final EventServices events;
     private final Function<byte[], ImageFile> parser;
     private final Map<Long, LoadedImageRecord> images = new HashMap<>();
     private final Map<Long, Boolean> started = new HashMap<>();
@@ -57,15 +57,12 @@ public final class ImageServices {
     private PathReader pathReader = p -> null;
     private int children;
 
-    public ImageServices(Machine m, Supplier<SystemTables> tables, Function<byte[], ImageFile> parser) {
+    public ImageServices(Machine m, SystemTables tables, EventServices events, Function<byte[], ImageFile> parser) {
         this.m = m;
         this.mem = m.memory();
         this.tables = tables;
+        this.events = events;
         this.parser = parser;
-    }
-
-    public static ImageServices of(Machine m) {
-        return m.extension(ImageServices.class);
     }
 
     public void pathReader(PathReader r) {
@@ -202,7 +199,7 @@ public final class ImageServices {
             fullPath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, full.length);
             mem.write(fullPath, full);
         }
-        LoadedImageProtocol.write(mem, li, parent, tables.get().systemTable(), deviceHandle, filePath, base,
+        LoadedImageProtocol.write(mem, li, parent, tables.systemTable(), deviceHandle, filePath, base,
                 pages * MemoryMap.PAGE, codeType, dataType);
         m.installProtocol(h, Guids.LOADED_IMAGE, li);
         m.installProtocol(h, Guids.LOADED_IMAGE_DEVICE_PATH, fullPath);
@@ -230,7 +227,7 @@ public final class ImageServices {
         running.push(h);
         long status;
         try {
-            status = m.callGuest(rec.entry(), h, tables.get().systemTable());
+            status = m.callGuest(rec.entry(), h, tables.systemTable());
         } catch (ImageExit e) {
             if (e.handle != h) throw e;
             status = e.status;
@@ -282,7 +279,6 @@ public final class ImageServices {
 
     /** §7.4 ExitBootServices: a stale map key is refused; otherwise the machine freezes. */
     long exitBootServices(Call c) {
-        EventServices events = EventServices.of(m);
         events.signalGroup(Guids.EVENT_GROUP_BEFORE_EXIT_BOOT_SERVICES);
         if (c.arg(1) != m.memoryMap().mapKey()) {
             c.note("stale map key " + c.arg(1) + ", current " + m.memoryMap().mapKey());
@@ -291,8 +287,8 @@ public final class ImageServices {
         events.signalGroup(Guids.EVENT_GROUP_EXIT_BOOT_SERVICES);
         m.endBootServices();
         Map<String, Long> config = new LinkedHashMap<>();
-        tables.get().configTables().forEach((g, a) -> config.put(Guids.name(g), a));
-        HandoffState state = new HandoffState(m.registers(), m.memoryMap().regions(), config, tables.get().systemTable());
+        tables.configTables().forEach((g, a) -> config.put(Guids.name(g), a));
+        HandoffState state = new HandoffState(m.registers(), m.memoryMap().regions(), config, tables.systemTable());
         c.note("map key " + c.arg(1));
         throw new MachineHalt(new RunOutcome(RunOutcome.Kind.EXIT_BOOT_SERVICES, Status.SUCCESS, state, null,
                 "reached ExitBootServices"));

@@ -6,15 +6,14 @@ import dev.efiemu.core.Status;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.tables.SystemTables;
-import java.util.function.Supplier;
 import java.util.zip.CRC32;
 
 /** InstallConfigurationTable (§7.5) and CalculateCrc32 (§7.5). */
 public final class MiscServices {
     private final Machine m;
-    private final Supplier<SystemTables> tables;
+    private final SystemTables tables;
 
-    public MiscServices(Machine m, Supplier<SystemTables> tables) {
+    public MiscServices(Machine m, SystemTables tables) {
         this.m = m;
         this.tables = tables;
     }
@@ -24,7 +23,7 @@ public final class MiscServices {
             if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
             var g = m.memory().guid(c.arg(0));
             c.note(Guids.name(g) + String.format(" = 0x%x", c.arg(1)));
-            return tables.get().installConfigTable(g, c.arg(1)) ? Status.SUCCESS : Status.NOT_FOUND;
+            return tables.installConfigTable(g, c.arg(1)) ? Status.SUCCESS : Status.NOT_FOUND;
         });
         r.add(BootService.CALCULATE_CRC32, c -> {
             if (c.arg(0) == 0 || c.arg(1) == 0 || c.arg(2) == 0) return Status.INVALID_PARAMETER;

@@ -28,12 +28,14 @@ public final class ProtocolServices {
     private final Machine m;
     private final GuestMemory mem;
     private final HandleDatabase db;
+    private final EventServices events;
     private final Map<Guid, Long> guidCopies = new HashMap<>();
 
-    public ProtocolServices(Machine m) {
+    public ProtocolServices(Machine m, EventServices events) {
         this.m = m;
         this.mem = m.memory();
         this.db = m.handles();
+        this.events = events;
     }
 
     public void register(ServiceRegistry<BootService> r) {
@@ -75,7 +77,7 @@ public final class ProtocolServices {
         if (!db.install(h, g, iface, fired)) return Status.INVALID_PARAMETER;
         mem.u64(handlePtr, h.address());
         c.note(String.format("on 0x%x", h.address()));
-        for (HandleDatabase.Notify n : fired) EventServices.of(m).signal(n.event);
+        for (HandleDatabase.Notify n : fired) events.signal(n.event);
         return Status.SUCCESS;
     }
 

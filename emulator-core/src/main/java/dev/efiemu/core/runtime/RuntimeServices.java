@@ -28,14 +28,17 @@ public final class RuntimeServices {
     private final Machine m;
     private final GuestMemory mem;
     private final VariableStore vars;
+    private final EventServices events;
     /** What SetTime moved the clock by, in 100 ns units; the virtual clock keeps running underneath. */
     private long timeOffset;
     private long highMonotonic;
 
-    public RuntimeServices(Machine m, VariableStore vars) {
+    /** @param events the virtual clock GetTime and SetTime read */
+    public RuntimeServices(Machine m, VariableStore vars, EventServices events) {
         this.m = m;
         this.mem = m.memory();
         this.vars = vars;
+        this.events = events;
     }
 
     public void register(ServiceRegistry<RuntimeService> r) {
@@ -56,7 +59,7 @@ public final class RuntimeServices {
     /** EFI_TIME (§8.3.1): u16 Year, u8 Month, Day, Hour, Minute, Second, pad, u32 Nanosecond, i16 TimeZone, u8 Daylight, pad. */
     long getTime(Call c) {
         if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
-        long ticks = EventServices.of(m).now() + timeOffset;
+        long ticks = events.now() + timeOffset;
         ZonedDateTime t = EPOCH.plusNanos(ticks * 100).atZone(ZoneOffset.UTC);
         long a = c.arg(0);
         mem.u16(a, t.getYear());
@@ -90,7 +93,7 @@ public final class RuntimeServices {
             ZonedDateTime t = ZonedDateTime.of(year, month, day, hour, minute, second, (int) nano, ZoneOffset.UTC);
             if (year < 1900 || year > 9999) return Status.INVALID_PARAMETER;
             long wanted = java.time.Duration.between(EPOCH, t.toInstant()).toNanos() / 100;
-            timeOffset = wanted - EventServices.of(m).now();
+            timeOffset = wanted - events.now();
             c.note(t.toString());
             return Status.SUCCESS;
         } catch (java.time.DateTimeException | ArithmeticException e) {

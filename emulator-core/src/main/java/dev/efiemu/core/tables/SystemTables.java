@@ -38,16 +38,20 @@ public final class SystemTables {
     private final long runtimeServices;
     private final Map<Guid, Long> configTables = new LinkedHashMap<>();
     private final List<TableService> unimplemented = new ArrayList<>();
+    private boolean servicesWritten;
     private long configArray;
     private int configCapacity;
 
-    public SystemTables(Machine machine, ServiceRegistry<BootService> boot, ServiceRegistry<RuntimeService> runtime) {
+    /**
+     * Allocates the three tables and writes the system table. The services tables get their
+     * members from {@link #writeServices} once the service groups, which need these tables, have
+     * registered their handlers.
+     */
+    public SystemTables(Machine machine) {
         this.machine = machine;
         this.mem = machine.memory();
         runtimeServices = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, HEADER + 8L * RuntimeService.values().length);
-        writeTable(runtimeServices, RUNTIME_SERVICES_SIGNATURE, RuntimeService.values(), runtime);
         bootServices = machine.allocatePool(MemoryType.BOOT_SERVICES_DATA, HEADER + 8L * BootService.values().length);
-        writeTable(bootServices, BOOT_SERVICES_SIGNATURE, BootService.values(), boot);
         long vendor = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, 2L * VENDOR.length() + 2);
         mem.write(vendor, GuestMemory.utf16z(VENDOR));
         systemTable = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, ST_SIZE);
@@ -59,6 +63,14 @@ public final class SystemTables {
         mem.u64(systemTable + ST_RUNTIME, runtimeServices);
         mem.u64(systemTable + ST_BOOT, bootServices);
         updateCrc(systemTable);
+    }
+
+    /** Writes EFI_RUNTIME_SERVICES and EFI_BOOT_SERVICES (once): a stub for every member, with its registered handler. */
+    public void writeServices(ServiceRegistry<BootService> boot, ServiceRegistry<RuntimeService> runtime) {
+        if (servicesWritten) throw new IllegalStateException("the services tables are already written");
+        servicesWritten = true;
+        writeTable(runtimeServices, RUNTIME_SERVICES_SIGNATURE, RuntimeService.values(), runtime);
+        writeTable(bootServices, BOOT_SERVICES_SIGNATURE, BootService.values(), boot);
     }
 
     /** Writes a services table: one stub per member, the registered handler's or EFI_UNSUPPORTED. */
