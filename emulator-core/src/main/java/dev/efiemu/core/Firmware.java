@@ -125,8 +125,8 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
         for (int i = 0; i < functions.size(); i++) {
             FunctionSpec f = functions.get(i);
             Service s = f.handler() == null
-                    ? traps.unsupported(protocol + "." + f.name(), f.argc(), List.of())
-                    : traps.define(protocol + "." + f.name(), f.argc(), f.handler());
+                    ? traps.unsupported(protocol + "." + f.name(), f.argc(), f.params())
+                    : traps.define(protocol + "." + f.name(), f.argc(), f.params(), f.handler());
             addresses[i] = s.address();
         }
         return addresses;

@@ -7,6 +7,7 @@ import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -27,18 +28,21 @@ public final class ConsoleInput {
     public ConsoleInput(ProtocolHost host, String scripted) {
         if (scripted != null) for (char ch : scripted.toCharArray()) keys.add(ch);
         iface = host.newInterface("ConIn", List.of(
-                new FunctionSpec("Reset", 2, c -> Status.SUCCESS),
-                new FunctionSpec("ReadKeyStroke", 2, c -> {
-                    if (keys.isEmpty()) return noKey(host);
-                    idleSince = -1;
-                    char ch = keys.poll();
-                    c.memory().u16(c.arg(1), 0); // EFI_INPUT_KEY.ScanCode
-                    c.memory().u16(c.arg(1) + 2, ch == '\n' ? '\r' : ch);
-                    return Status.SUCCESS;
-                })), 8);
+                new FunctionSpec("Reset", c -> Status.SUCCESS, "This", "ExtendedVerification"),
+                new FunctionSpec("ReadKeyStroke", c -> readKeyStroke(host, c), "This", "Key")), 8);
         // WaitForKey: an event the firmware signals while keys are pending.
         host.memory().u64(iface + 16, createWaitEvent(host));
         handle = host.installProtocol(null, GUID, iface);
+    }
+
+    /** ReadKeyStroke(This, Key): the next scripted key, if any. */
+    private long readKeyStroke(ProtocolHost host, Call c) {
+        if (keys.isEmpty()) return noKey(host);
+        idleSince = -1;
+        char ch = keys.poll();
+        c.memory().u16(c.arg(1), 0); // EFI_INPUT_KEY.ScanCode
+        c.memory().u16(c.arg(1) + 2, ch == '\n' ? '\r' : ch);
+        return Status.SUCCESS;
     }
 
     /**

@@ -29,15 +29,15 @@ public final class ConsoleOutput {
     public ConsoleOutput(ProtocolHost host, String name, PrintStream out) {
         this.out = out;
         this.iface = host.newInterface(name, List.of(
-                new FunctionSpec("Reset", 2, c -> Status.SUCCESS),
-                new FunctionSpec("OutputString", 2, this::outputString),
-                new FunctionSpec("TestString", 2, c -> Status.SUCCESS),
-                new FunctionSpec("QueryMode", 4, this::queryMode),
-                new FunctionSpec("SetMode", 2, c -> c.arg(1) == 0 ? Status.SUCCESS : Status.UNSUPPORTED),
-                new FunctionSpec("SetAttribute", 2, c -> setMode(host, 2, c.arg(1))),
-                new FunctionSpec("ClearScreen", 1, c -> Status.SUCCESS),
-                new FunctionSpec("SetCursorPosition", 3, c -> Status.SUCCESS),
-                new FunctionSpec("EnableCursor", 2, c -> Status.SUCCESS)), 8);
+                new FunctionSpec("Reset", c -> Status.SUCCESS, "This", "ExtendedVerification"),
+                new FunctionSpec("OutputString", this::outputString, "This", "String"),
+                new FunctionSpec("TestString", c -> Status.SUCCESS, "This", "String"),
+                new FunctionSpec("QueryMode", this::queryMode, "This", "ModeNumber", "Columns", "Rows"),
+                new FunctionSpec("SetMode", c -> c.arg(1) == 0 ? Status.SUCCESS : Status.UNSUPPORTED, "This", "ModeNumber"),
+                new FunctionSpec("SetAttribute", c -> setMode(host, 2, c.arg(1)), "This", "Attribute"),
+                new FunctionSpec("ClearScreen", c -> Status.SUCCESS, "This"),
+                new FunctionSpec("SetCursorPosition", c -> Status.SUCCESS, "This", "Column", "Row"),
+                new FunctionSpec("EnableCursor", c -> Status.SUCCESS, "This", "Visible")), 8);
         // SIMPLE_TEXT_OUTPUT_MODE {i32 MaxMode, Mode, Attribute, CursorColumn, CursorRow; BOOLEAN CursorVisible}
         mode = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, 24);
         host.memory().u32(mode, 1);

@@ -28,7 +28,8 @@ public final class LinuxInitrd {
         byte[] path = DevicePaths.vendorMedia(Guids.LINUX_INITRD_MEDIA);
         long dp = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
         host.memory().write(dp, path);
-        long iface = host.newInterface("InitrdLoadFile2", List.of(new FunctionSpec("LoadFile", 5, this::loadFile)), 0);
+        long iface = host.newInterface("InitrdLoadFile2", List.of(
+                new FunctionSpec("LoadFile", this::loadFile, "This", "FilePath", "BootPolicy", "BufferSize", "Buffer")), 0);
         Handle h = host.installProtocol(null, Guids.DEVICE_PATH, dp);
         this.handle = host.installProtocol(h, LOAD_FILE2, iface);
     }

@@ -24,8 +24,8 @@ public final class RngProtocol {
     public RngProtocol(ProtocolHost host, Long seed) {
         this.random = seed != null ? new SeededStream(seed) : new SecureRandom();
         long iface = host.newInterface("Rng", List.of(
-                new FunctionSpec("GetInfo", 3, this::getInfo),
-                new FunctionSpec("GetRNG", 4, this::getRng)), 0);
+                new FunctionSpec("GetInfo", this::getInfo, "This", "RNGAlgorithmListSize", "RNGAlgorithmList"),
+                new FunctionSpec("GetRNG", this::getRng, "This", "RNGAlgorithm", "RNGValueLength=", "RNGValue")), 0);
         host.installProtocol(null, GUID, iface);
     }
 

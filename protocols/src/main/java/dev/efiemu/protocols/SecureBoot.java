@@ -43,9 +43,11 @@ public final class SecureBoot {
             byte[] db = signatureList(store);
             if (db.length > 0) v.put("db", Guids.IMAGE_SECURITY_DATABASE, NV_BS_RT_AUTH, db);
         }
-        long sec2 = fw.newInterface("Security2Arch", List.of(new FunctionSpec("FileAuthentication", 5, this::fileAuthentication)), 0);
+        long sec2 = fw.newInterface("Security2Arch", List.of(new FunctionSpec("FileAuthentication", this::fileAuthentication,
+                "This", "DevicePath", "FileBuffer", "FileSize", "BootPolicy")), 0);
         fw.installProtocol(null, Guids.SECURITY2_ARCH, sec2);
-        long sec = fw.newInterface("SecurityArch", List.of(new FunctionSpec("FileAuthenticationState", 3, c -> Status.SUCCESS)), 0);
+        long sec = fw.newInterface("SecurityArch", List.of(new FunctionSpec("FileAuthenticationState", c -> Status.SUCCESS,
+                "This", "AuthenticationStatus", "File")), 0);
         fw.installProtocol(null, Guids.SECURITY_ARCH, sec);
     }
 

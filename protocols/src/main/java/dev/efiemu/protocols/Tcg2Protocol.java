@@ -37,13 +37,15 @@ public final class Tcg2Protocol {
         host.memory().u64(finalTable, 1);
         host.installConfigTable(FINAL_EVENTS_TABLE, finalTable);
         long iface = host.newInterface("Tcg2", List.of(
-                new FunctionSpec("GetCapability", 2, this::getCapability),
-                new FunctionSpec("GetEventLog", 5, this::getEventLog),
-                new FunctionSpec("HashLogExtendEvent", 5, this::hashLogExtendEvent),
-                new FunctionSpec("SubmitCommand", 5, null),
-                new FunctionSpec("GetActivePcrBanks", 2, this::getActivePcrBanks),
-                new FunctionSpec("SetActivePcrBanks", 2, null),
-                new FunctionSpec("GetResultOfSetActivePcrBanks", 3, null)), 0);
+                new FunctionSpec("GetCapability", this::getCapability, "This", "ProtocolCapability"),
+                new FunctionSpec("GetEventLog", this::getEventLog,
+                        "This", "EventLogFormat", "EventLogLocation", "EventLogLastEntry", "EventLogTruncated"),
+                new FunctionSpec("HashLogExtendEvent", this::hashLogExtendEvent, "This", "Flags", "DataToHash", "DataToHashLen=", "EfiTcgEvent"),
+                new FunctionSpec("SubmitCommand", null,
+                        "This", "InputParameterBlockSize", "InputParameterBlock", "OutputParameterBlockSize", "OutputParameterBlock"),
+                new FunctionSpec("GetActivePcrBanks", this::getActivePcrBanks, "This", "ActivePcrBanks"),
+                new FunctionSpec("SetActivePcrBanks", null, "This", "ActivePcrBanks"),
+                new FunctionSpec("GetResultOfSetActivePcrBanks", null, "This", "OperationPresent", "Response")), 0);
         host.installProtocol(null, GUID, iface);
     }
 

@@ -8,8 +8,7 @@ import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.trap.Service;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 
 /**
  * Decodes a firmware call as the guest made it, before its handler runs: the spec's parameter
@@ -17,40 +16,14 @@ import java.util.Map;
  * paths, CHAR16 strings, memory types). Used when a debugger stops on a service.
  */
 public final class ServiceCalls {
-    private static final Map<String, String[]> PARAMS = new HashMap<>();
-
-    static {
-        // Protocol members (the first parameter of each is This).
-        member("OutputString", "This", "String");
-        member("TestString", "This", "String");
-        member("LoadFile", "This", "FilePath", "BootPolicy", "BufferSize", "Buffer");
-        member("GetRNG", "This", "RNGAlgorithm", "RNGValueLength=", "RNGValue");
-        member("GetInfo", "This", "InformationType", "BufferSize", "Buffer");
-        member("HashLogExtendEvent", "This", "Flags", "DataToHash", "DataToHashLen=", "EfiTcgEvent");
-        member("OpenVolume", "This", "Root");
-        member("Open", "This", "NewHandle", "FileName", "OpenMode", "Attributes");
-        member("Read", "This", "BufferSize", "Buffer");
-    }
-
     private ServiceCalls() {}
-
-    private static void member(String name, String... params) {
-        PARAMS.put("*." + name, params);
-    }
-
-    /** The parameter names of a service ("Name=" marks a by-value size), or null when unknown. */
-    static String[] params(Service service) {
-        if (!service.params().isEmpty()) return service.params().toArray(new String[0]);
-        int dot = service.name().indexOf('.');
-        return dot < 0 ? null : PARAMS.get("*" + service.name().substring(dot));
-    }
 
     /**
      * The call that just entered {@code service}'s stub, decoded:
      * {@code BS.LoadImage(BootPolicy=FALSE, ..., SourceSize=0xd877c0 (14186432), ...) from uki.efi+0x4f21}.
      */
     public static String describe(Machine machine, Service service) {
-        String[] names = params(service);
+        List<String> names = service.params();
         int n = service.argc() >= 0 ? service.argc() : -1;
         StringBuilder b = new StringBuilder(service.name()).append('(');
         if (n < 0) {
@@ -58,7 +31,7 @@ public final class ServiceCalls {
         } else {
             for (int i = 0; i < n; i++) {
                 if (i > 0) b.append(", ");
-                String name = names != null && i < names.length ? names[i] : (i == 0 && !isTable(service) ? "This" : "arg" + i);
+                String name = i < names.size() ? names.get(i) : i == 0 ? "This" : "arg" + i;
                 long v = arg(machine, i);
                 b.append(name.replace("=", "").replace("*", "")).append('=').append(value(machine, service.name(), name, v));
             }
@@ -71,10 +44,6 @@ public final class ServiceCalls {
             // no readable return address
         }
         return b.toString();
-    }
-
-    private static boolean isTable(Service s) {
-        return s.name().startsWith("BS.") || s.name().startsWith("RT.");
     }
 
     private static long arg(Machine m, int i) {

@@ -44,14 +44,14 @@ public final class BlockDevice {
         mem.u32(media + 16, 1);
         mem.u64(media + 24, size / BLOCK - 1);
         long[] fns = host.defineFunctions("BlockIo", List.of(
-                new FunctionSpec("Reset", 2, c -> Status.SUCCESS),
-                new FunctionSpec("ReadBlocks", 5, this::readBlocks),
-                new FunctionSpec("WriteBlocks", 5, c -> Status.WRITE_PROTECTED),
-                new FunctionSpec("FlushBlocks", 1, c -> Status.SUCCESS)));
+                new FunctionSpec("Reset", c -> Status.SUCCESS, "This", "ExtendedVerification"),
+                new FunctionSpec("ReadBlocks", this::readBlocks, "This", "MediaId", "Lba", "BufferSize", "Buffer"),
+                new FunctionSpec("WriteBlocks", c -> Status.WRITE_PROTECTED, "This", "MediaId", "Lba", "BufferSize", "Buffer"),
+                new FunctionSpec("FlushBlocks", c -> Status.SUCCESS, "This")));
         long blockIo = host.newInterface(new long[] {0x00010000, media, fns[0], fns[1], fns[2], fns[3]}, 0);
         long[] disk = host.defineFunctions("DiskIo", List.of(
-                new FunctionSpec("ReadDisk", 5, this::readDisk),
-                new FunctionSpec("WriteDisk", 5, c -> Status.WRITE_PROTECTED)));
+                new FunctionSpec("ReadDisk", this::readDisk, "This", "MediaId", "Offset", "BufferSize", "Buffer"),
+                new FunctionSpec("WriteDisk", c -> Status.WRITE_PROTECTED, "This", "MediaId", "Offset", "BufferSize", "Buffer")));
         long diskIo = host.newInterface(new long[] {0x00010000, disk[0], disk[1]}, 0);
         host.installProtocol(handle, BLOCK_IO, blockIo);
         host.installProtocol(handle, DISK_IO, diskIo);

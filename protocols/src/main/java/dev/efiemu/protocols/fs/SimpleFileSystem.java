@@ -61,22 +61,22 @@ public final class SimpleFileSystem {
         this.host = host;
         this.esp = esp;
         this.fileFunctions = host.defineFunctions("File", List.of(
-                new FunctionSpec("Open", 5, this::openFile),
-                new FunctionSpec("Close", 1, this::close),
-                new FunctionSpec("Delete", 1, this::delete),
-                new FunctionSpec("Read", 3, this::read),
-                new FunctionSpec("Write", 3, this::write),
-                new FunctionSpec("GetPosition", 2, this::getPosition),
-                new FunctionSpec("SetPosition", 2, this::setPosition),
-                new FunctionSpec("GetInfo", 4, this::getInfo),
-                new FunctionSpec("SetInfo", 4, this::setInfo),
-                new FunctionSpec("Flush", 1, c -> open.containsKey(c.arg(0)) ? Status.SUCCESS : Status.INVALID_PARAMETER),
-                new FunctionSpec("OpenEx", 6, null),
-                new FunctionSpec("ReadEx", 2, null),
-                new FunctionSpec("WriteEx", 2, null),
-                new FunctionSpec("FlushEx", 2, null)));
+                new FunctionSpec("Open", this::openFile, "This", "NewHandle", "FileName", "OpenMode", "Attributes"),
+                new FunctionSpec("Close", this::close, "This"),
+                new FunctionSpec("Delete", this::delete, "This"),
+                new FunctionSpec("Read", this::read, "This", "BufferSize", "Buffer"),
+                new FunctionSpec("Write", this::write, "This", "BufferSize", "Buffer"),
+                new FunctionSpec("GetPosition", this::getPosition, "This", "Position"),
+                new FunctionSpec("SetPosition", this::setPosition, "This", "Position"),
+                new FunctionSpec("GetInfo", this::getInfo, "This", "InformationType", "BufferSize", "Buffer"),
+                new FunctionSpec("SetInfo", this::setInfo, "This", "InformationType", "BufferSize", "Buffer"),
+                new FunctionSpec("Flush", c -> open.containsKey(c.arg(0)) ? Status.SUCCESS : Status.INVALID_PARAMETER, "This"),
+                new FunctionSpec("OpenEx", null, "This", "NewHandle", "FileName", "OpenMode", "Attributes", "Token"),
+                new FunctionSpec("ReadEx", null, "This", "Token"),
+                new FunctionSpec("WriteEx", null, "This", "Token"),
+                new FunctionSpec("FlushEx", null, "This", "Token")));
         // EFI_SIMPLE_FILE_SYSTEM_PROTOCOL {u64 Revision; OpenVolume}: the revision comes first.
-        long[] sfs = host.defineFunctions("SimpleFileSystem", List.of(new FunctionSpec("OpenVolume", 2, this::openVolume)));
+        long[] sfs = host.defineFunctions("SimpleFileSystem", List.of(new FunctionSpec("OpenVolume", this::openVolume, "This", "Root")));
         long iface = host.newInterface(new long[] {0x00010000, sfs[0]}, 0);
         this.handle = host.installProtocol(handle, GUID, iface);
     }
