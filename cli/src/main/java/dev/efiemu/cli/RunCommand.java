@@ -127,7 +127,7 @@ class RunCommand implements Callable<Integer> {
             long t1 = System.nanoTime();
             RunOutcome out;
             try {
-                EspDevice.Placement where = EspDevice.servePayload(fw.machine(), esp, espWritable, payload, espDisk);
+                EspDevice.Placement where = EspDevice.servePayload(fw, esp, espWritable, payload, espDisk);
                 out = fw.runPayload(file, payload.getFileName().toString(), cmdline, where.device(), DevicePaths.filePath(where.path()));
             } catch (ImageServices.LoadFailure e) {
                 System.err.println("efiemu: cannot load " + payload + ": " + e.getMessage());

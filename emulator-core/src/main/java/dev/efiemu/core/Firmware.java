@@ -5,45 +5,57 @@ import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.boot.MemoryServices;
 import dev.efiemu.core.boot.MiscServices;
 import dev.efiemu.core.boot.ProtocolServices;
+import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handoff.Trampoline;
 import dev.efiemu.core.image.ImageFile;
 import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.runtime.RuntimeServices;
 import dev.efiemu.core.runtime.VariableStore;
+import dev.efiemu.core.tables.BootService;
+import dev.efiemu.core.tables.RuntimeService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.tables.SystemTables;
+import dev.efiemu.core.trap.FunctionSpec;
+import dev.efiemu.core.trap.Service;
+import dev.efiemu.core.trap.TrapDispatcher;
 import dev.efiemu.core.x86.X86Platform;
 import dev.efiemu.cpu.Arch;
+import java.util.List;
 import java.util.function.Function;
 
 /**
  * A machine with the UEFI core in place: system table, boot and runtime services, the platform's
  * CPU set-up and the configuration tables every firmware has. Protocols (console, file systems,
- * TCG2, ...) are added by the protocols module before the payload starts.
+ * TCG2, ...) are added by the protocols module before the payload starts, through this class's
+ * {@link ProtocolHost} side.
  */
-public final class Firmware implements AutoCloseable {
+public final class Firmware implements ProtocolHost, AutoCloseable {
     private final Machine machine;
     private final SystemTables tables;
+    private final EventServices events;
     private final ImageServices images;
     private final VariableStore variables = new VariableStore();
     private final Trampoline trampoline;
 
     public Firmware(MachineConfig config, Function<byte[], ImageFile> peParser) {
         this.machine = new Machine(config);
-        if (config.arch() == Arch.X86_64) X86Platform.install(machine);
-        ServiceRegistry boot = new ServiceRegistry();
-        ServiceRegistry runtime = new ServiceRegistry();
-        SystemTables[] holder = new SystemTables[1];
+        this.events = new EventServices(machine);
+        if (config.arch() == Arch.X86_64) X86Platform.install(machine, events::now);
+        // The tables come first: service groups need them. Their members are written once every
+        // group has registered its handlers.
+        this.tables = new SystemTables(machine);
+        ServiceRegistry<BootService> boot = new ServiceRegistry<>(BootService.class);
+        ServiceRegistry<RuntimeService> runtime = new ServiceRegistry<>(RuntimeService.class);
         new MemoryServices(machine).register(boot);
-        EventServices.of(machine).register(boot);
-        new ProtocolServices(machine).register(boot);
-        new MiscServices(machine, () -> holder[0]).register(boot);
-        images = machine.extension(ImageServices.class, () -> new ImageServices(machine, () -> holder[0], peParser));
+        events.register(boot);
+        new ProtocolServices(machine, events).register(boot);
+        new MiscServices(machine, tables).register(boot);
+        images = new ImageServices(machine, tables, events, peParser);
         images.register(boot);
-        new RuntimeServices(machine, variables).register(runtime);
-        tables = new SystemTables(machine, boot, runtime);
-        holder[0] = tables;
+        new RuntimeServices(machine, variables, events).register(runtime);
+        tables.writeServices(boot, runtime);
         installRtProperties();
         if (config.arch() == Arch.X86_64) {
             trampoline = Trampoline.reserve(machine);
@@ -83,6 +95,78 @@ public final class Firmware implements AutoCloseable {
 
     public VariableStore variables() {
         return variables;
+    }
+
+    public MachineConfig config() {
+        return machine.config();
+    }
+
+    // ---- ProtocolHost ----
+
+    @Override
+    public GuestMemory memory() {
+        return machine.memory();
+    }
+
+    @Override
+    public long allocatePool(MemoryType type, long size) {
+        return machine.allocatePool(type, size);
+    }
+
+    @Override
+    public Handle installProtocol(Handle handle, Guid guid, long iface) {
+        return machine.installProtocol(handle, guid, iface);
+    }
+
+    @Override
+    public long[] defineFunctions(String protocol, List<FunctionSpec> functions) {
+        TrapDispatcher traps = machine.traps();
+        long[] addresses = new long[functions.size()];
+        for (int i = 0; i < functions.size(); i++) {
+            FunctionSpec f = functions.get(i);
+            Service s = f.handler() == null
+                    ? traps.unsupported(protocol + "." + f.name(), f.argc(), f.params())
+                    : traps.define(protocol + "." + f.name(), f.argc(), f.params(), f.handler());
+            addresses[i] = s.address();
+        }
+        return addresses;
+    }
+
+    @Override
+    public long newInterface(long[] fields, int extraBytes) {
+        long iface = machine.allocatePool(MemoryType.BOOT_SERVICES_DATA, 8L * fields.length + extraBytes);
+        for (int i = 0; i < fields.length; i++) machine.memory().u64(iface + 8L * i, fields[i]);
+        return iface;
+    }
+
+    @Override
+    public long createEvent() {
+        return events.createFirmwareEvent();
+    }
+
+    @Override
+    public void signalEvent(long event) {
+        events.signal(event);
+    }
+
+    @Override
+    public long now() {
+        return events.now();
+    }
+
+    @Override
+    public void advanceTime(long ticks) {
+        events.advance(ticks);
+    }
+
+    @Override
+    public void installConfigTable(Guid guid, long table) {
+        tables.installConfigTable(guid, table);
+    }
+
+    @Override
+    public void imagePathReader(ImageServices.PathReader reader) {
+        images.pathReader(reader);
     }
 
     /**

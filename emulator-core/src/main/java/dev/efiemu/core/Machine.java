@@ -50,7 +50,6 @@ public final class Machine implements AutoCloseable {
     private final Service returnTrap;
     private final long stackTop;
     private final List<LoadedImageRecord> images = new ArrayList<>();
-    private final Map<String, Object> extensions = new LinkedHashMap<>();
     private int frameDepth;
     private volatile boolean budgetExceeded;
     private String pendingFault;
@@ -133,17 +132,6 @@ public final class Machine implements AutoCloseable {
         bootServicesActive = false;
     }
 
-    /** Shared per-machine state of a service group or protocol, created on first use. */
-    @SuppressWarnings("unchecked")
-    public synchronized <T> T extension(Class<T> type, java.util.function.Supplier<T> create) {
-        return (T) extensions.computeIfAbsent(type.getName(), k -> create.get());
-    }
-
-    @SuppressWarnings("unchecked")
-    public synchronized <T> T extension(Class<T> type) {
-        return (T) extensions.get(type.getName());
-    }
-
     /** Firmware-owned pool memory (BootServicesData unless told otherwise), zeroed. */
     public long allocatePool(MemoryType type, long size) {
         long a = pool.allocate(type.code(), size);
@@ -159,40 +147,6 @@ public final class Machine implements AutoCloseable {
         }
         return target;
     }
-
-    /**
-     * Builds a protocol interface: a structure of function pointers (each a trapped service) in
-     * BootServicesData, with {@code extraBytes} of zeroed data after them. Returns its address.
-     */
-    public long newInterface(String protocol, List<FunctionSpec> functions, int extraBytes) {
-        return newInterface(defineFunctions(protocol, functions), extraBytes);
-    }
-
-    /**
-     * Defines the members of a protocol once (one stub each); for protocols with many instances
-     * (every open EFI_FILE_PROTOCOL) that share them through {@link #newInterface(long[], int)}.
-     */
-    public long[] defineFunctions(String protocol, List<FunctionSpec> functions) {
-        long[] addresses = new long[functions.size()];
-        for (int i = 0; i < functions.size(); i++) {
-            FunctionSpec f = functions.get(i);
-            Service s = f.handler() == null
-                    ? traps.unsupported(protocol + "." + f.name(), f.argc())
-                    : traps.define(protocol + "." + f.name(), f.argc(), f.handler());
-            addresses[i] = s.address();
-        }
-        return addresses;
-    }
-
-    /** An interface structure whose function pointers are {@code functions}, with {@code extraBytes} of data after them. */
-    public long newInterface(long[] functions, int extraBytes) {
-        long iface = allocatePool(MemoryType.BOOT_SERVICES_DATA, 8L * functions.length + extraBytes);
-        for (int i = 0; i < functions.length; i++) memory.u64(iface + 8L * i, functions[i]);
-        return iface;
-    }
-
-    /** One member of a protocol interface; a null handler makes it an EFI_UNSUPPORTED stub. */
-    public record FunctionSpec(String name, int argc, dev.efiemu.core.trap.Handler handler) {}
 
     // ---- running guest code ----
 

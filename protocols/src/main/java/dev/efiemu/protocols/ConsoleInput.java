@@ -2,12 +2,13 @@ package dev.efiemu.protocols;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
 import dev.efiemu.core.MachineHalt;
+import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.Status;
-import dev.efiemu.core.boot.EventServices;
 import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.trap.Call;
+import dev.efiemu.core.trap.FunctionSpec;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -24,21 +25,24 @@ public final class ConsoleInput {
     private final Handle handle;
     private final long iface;
 
-    public ConsoleInput(Machine m, String scripted) {
+    public ConsoleInput(ProtocolHost host, String scripted) {
         if (scripted != null) for (char ch : scripted.toCharArray()) keys.add(ch);
-        iface = m.newInterface("ConIn", List.of(
-                new Machine.FunctionSpec("Reset", 2, c -> Status.SUCCESS),
-                new Machine.FunctionSpec("ReadKeyStroke", 2, c -> {
-                    if (keys.isEmpty()) return noKey(m);
-                    idleSince = -1;
-                    char ch = keys.poll();
-                    c.memory().u16(c.arg(1), 0); // EFI_INPUT_KEY.ScanCode
-                    c.memory().u16(c.arg(1) + 2, ch == '\n' ? '\r' : ch);
-                    return Status.SUCCESS;
-                })), 8);
+        iface = host.newInterface("ConIn", List.of(
+                new FunctionSpec("Reset", c -> Status.SUCCESS, "This", "ExtendedVerification"),
+                new FunctionSpec("ReadKeyStroke", c -> readKeyStroke(host, c), "This", "Key")), 8);
         // WaitForKey: an event the firmware signals while keys are pending.
-        m.memory().u64(iface + 16, createWaitEvent(m));
-        handle = m.installProtocol(null, GUID, iface);
+        host.memory().u64(iface + 16, createWaitEvent(host));
+        handle = host.installProtocol(null, GUID, iface);
+    }
+
+    /** ReadKeyStroke(This, Key): the next scripted key, if any. */
+    private long readKeyStroke(ProtocolHost host, Call c) {
+        if (keys.isEmpty()) return noKey(host);
+        idleSince = -1;
+        char ch = keys.poll();
+        c.memory().u16(c.arg(1), 0); // EFI_INPUT_KEY.ScanCode
+        c.memory().u16(c.arg(1) + 2, ch == '\n' ? '\r' : ch);
+        return Status.SUCCESS;
     }
 
     /**
@@ -46,11 +50,10 @@ public final class ConsoleInput {
      * that count down while polling do time out. Polling on for {@link #GIVE_UP} of virtual time
      * with nothing scripted left ends the run: no key will ever come.
      */
-    private long noKey(Machine m) {
-        EventServices ev = EventServices.of(m);
-        ev.advance(POLL_TICKS);
-        if (idleSince < 0) idleSince = ev.now();
-        if (ev.now() - idleSince > GIVE_UP) {
+    private long noKey(ProtocolHost host) {
+        host.advanceTime(POLL_TICKS);
+        if (idleSince < 0) idleSince = host.now();
+        if (host.now() - idleSince > GIVE_UP) {
             throw new MachineHalt(new RunOutcome(RunOutcome.Kind.WAITING_FOR_INPUT, 0, null, null,
                     "the payload waits for keyboard input that will never come (script key presses with --keys)"));
         }
@@ -61,11 +64,10 @@ public final class ConsoleInput {
     static final long GIVE_UP = 120L * 10_000_000; // 120 s of virtual time
     private long idleSince = -1;
 
-    private long createWaitEvent(Machine m) {
+    private long createWaitEvent(ProtocolHost host) {
         // A plain event (no notify function): signalled now if keys were scripted.
-        var events = EventServices.of(m);
-        long ev = events.createFirmwareEvent();
-        if (!keys.isEmpty()) events.signal(ev);
+        long ev = host.createEvent();
+        if (!keys.isEmpty()) host.signalEvent(ev);
         return ev;
     }
 

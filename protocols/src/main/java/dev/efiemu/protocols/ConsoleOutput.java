@@ -2,11 +2,12 @@ package dev.efiemu.protocols;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.core.trap.FunctionSpec;
 import java.io.PrintStream;
 import java.util.List;
 
@@ -25,29 +26,29 @@ public final class ConsoleOutput {
     private final long iface;
     private final long mode;
 
-    public ConsoleOutput(Machine m, String name, PrintStream out) {
+    public ConsoleOutput(ProtocolHost host, String name, PrintStream out) {
         this.out = out;
-        this.iface = m.newInterface(name, List.of(
-                new Machine.FunctionSpec("Reset", 2, c -> Status.SUCCESS),
-                new Machine.FunctionSpec("OutputString", 2, this::outputString),
-                new Machine.FunctionSpec("TestString", 2, c -> Status.SUCCESS),
-                new Machine.FunctionSpec("QueryMode", 4, this::queryMode),
-                new Machine.FunctionSpec("SetMode", 2, c -> c.arg(1) == 0 ? Status.SUCCESS : Status.UNSUPPORTED),
-                new Machine.FunctionSpec("SetAttribute", 2, c -> setMode(m, 2, c.arg(1))),
-                new Machine.FunctionSpec("ClearScreen", 1, c -> Status.SUCCESS),
-                new Machine.FunctionSpec("SetCursorPosition", 3, c -> Status.SUCCESS),
-                new Machine.FunctionSpec("EnableCursor", 2, c -> Status.SUCCESS)), 8);
+        this.iface = host.newInterface(name, List.of(
+                new FunctionSpec("Reset", c -> Status.SUCCESS, "This", "ExtendedVerification"),
+                new FunctionSpec("OutputString", this::outputString, "This", "String"),
+                new FunctionSpec("TestString", c -> Status.SUCCESS, "This", "String"),
+                new FunctionSpec("QueryMode", this::queryMode, "This", "ModeNumber", "Columns", "Rows"),
+                new FunctionSpec("SetMode", c -> c.arg(1) == 0 ? Status.SUCCESS : Status.UNSUPPORTED, "This", "ModeNumber"),
+                new FunctionSpec("SetAttribute", c -> setMode(host, 2, c.arg(1)), "This", "Attribute"),
+                new FunctionSpec("ClearScreen", c -> Status.SUCCESS, "This"),
+                new FunctionSpec("SetCursorPosition", c -> Status.SUCCESS, "This", "Column", "Row"),
+                new FunctionSpec("EnableCursor", c -> Status.SUCCESS, "This", "Visible")), 8);
         // SIMPLE_TEXT_OUTPUT_MODE {i32 MaxMode, Mode, Attribute, CursorColumn, CursorRow; BOOLEAN CursorVisible}
-        mode = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 24);
-        m.memory().u32(mode, 1);
-        m.memory().u32(mode + 4, 0);
-        m.memory().u32(mode + 8, 0x07);
-        m.memory().u64(iface + MODE_OFFSET, mode);
-        handle = m.installProtocol(null, GUID, iface);
+        mode = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, 24);
+        host.memory().u32(mode, 1);
+        host.memory().u32(mode + 4, 0);
+        host.memory().u32(mode + 8, 0x07);
+        host.memory().u64(iface + MODE_OFFSET, mode);
+        handle = host.installProtocol(null, GUID, iface);
     }
 
-    private long setMode(Machine m, int field, long value) {
-        m.memory().u32(mode + 4L * field, value);
+    private long setMode(ProtocolHost host, int field, long value) {
+        host.memory().u32(mode + 4L * field, value);
         return Status.SUCCESS;
     }
 

@@ -2,12 +2,13 @@ package dev.efiemu.protocols;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.core.trap.FunctionSpec;
 import java.util.List;
 
 /**
@@ -22,14 +23,15 @@ public final class LinuxInitrd {
     private final byte[] initrd;
     private final Handle handle;
 
-    public LinuxInitrd(Machine m, byte[] initrd) {
+    public LinuxInitrd(ProtocolHost host, byte[] initrd) {
         this.initrd = initrd;
         byte[] path = DevicePaths.vendorMedia(Guids.LINUX_INITRD_MEDIA);
-        long dp = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
-        m.memory().write(dp, path);
-        long iface = m.newInterface("InitrdLoadFile2", List.of(new Machine.FunctionSpec("LoadFile", 5, this::loadFile)), 0);
-        Handle h = m.installProtocol(null, Guids.DEVICE_PATH, dp);
-        this.handle = m.installProtocol(h, LOAD_FILE2, iface);
+        long dp = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
+        host.memory().write(dp, path);
+        long iface = host.newInterface("InitrdLoadFile2", List.of(
+                new FunctionSpec("LoadFile", this::loadFile, "This", "FilePath", "BootPolicy", "BufferSize", "Buffer")), 0);
+        Handle h = host.installProtocol(null, Guids.DEVICE_PATH, dp);
+        this.handle = host.installProtocol(h, LOAD_FILE2, iface);
     }
 
     /** EFI_LOAD_FILE2_PROTOCOL.LoadFile(This, FilePath, BootPolicy, *BufferSize, Buffer) (UEFI spec §13.2). */

@@ -2,9 +2,10 @@ package dev.efiemu.protocols;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.core.trap.FunctionSpec;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Random;
@@ -20,12 +21,12 @@ public final class RngProtocol {
 
     private final Random random;
 
-    public RngProtocol(Machine m, Long seed) {
+    public RngProtocol(ProtocolHost host, Long seed) {
         this.random = seed != null ? new SeededStream(seed) : new SecureRandom();
-        long iface = m.newInterface("Rng", List.of(
-                new Machine.FunctionSpec("GetInfo", 3, this::getInfo),
-                new Machine.FunctionSpec("GetRNG", 4, this::getRng)), 0);
-        m.installProtocol(null, GUID, iface);
+        long iface = host.newInterface("Rng", List.of(
+                new FunctionSpec("GetInfo", this::getInfo, "This", "RNGAlgorithmListSize", "RNGAlgorithmList"),
+                new FunctionSpec("GetRNG", this::getRng, "This", "RNGAlgorithm", "RNGValueLength=", "RNGValue")), 0);
+        host.installProtocol(null, GUID, iface);
     }
 
     /**

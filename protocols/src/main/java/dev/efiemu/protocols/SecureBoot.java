@@ -3,10 +3,10 @@ package dev.efiemu.protocols;
 import dev.efiemu.core.Firmware;
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.runtime.VariableStore;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.core.trap.FunctionSpec;
 import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.auth.Authenticode;
 import dev.efiemu.loader.auth.EdkVariableStore;
@@ -36,7 +36,6 @@ public final class SecureBoot {
 
     private SecureBoot(Firmware fw, TrustStore store, EdkVariableStore vars) {
         this.store = store;
-        Machine m = fw.machine();
         VariableStore v = fw.variables();
         v.put("SecureBoot", Guids.GLOBAL_VARIABLE, BS_RT, new byte[] {1});
         v.put("SetupMode", Guids.GLOBAL_VARIABLE, BS_RT, new byte[] {0});
@@ -44,10 +43,12 @@ public final class SecureBoot {
             byte[] db = signatureList(store);
             if (db.length > 0) v.put("db", Guids.IMAGE_SECURITY_DATABASE, NV_BS_RT_AUTH, db);
         }
-        long sec2 = m.newInterface("Security2Arch", List.of(new Machine.FunctionSpec("FileAuthentication", 5, this::fileAuthentication)), 0);
-        m.installProtocol(null, Guids.SECURITY2_ARCH, sec2);
-        long sec = m.newInterface("SecurityArch", List.of(new Machine.FunctionSpec("FileAuthenticationState", 3, c -> Status.SUCCESS)), 0);
-        m.installProtocol(null, Guids.SECURITY_ARCH, sec);
+        long sec2 = fw.newInterface("Security2Arch", List.of(new FunctionSpec("FileAuthentication", this::fileAuthentication,
+                "This", "DevicePath", "FileBuffer", "FileSize", "BootPolicy")), 0);
+        fw.installProtocol(null, Guids.SECURITY2_ARCH, sec2);
+        long sec = fw.newInterface("SecurityArch", List.of(new FunctionSpec("FileAuthenticationState", c -> Status.SUCCESS,
+                "This", "AuthenticationStatus", "File")), 0);
+        fw.installProtocol(null, Guids.SECURITY_ARCH, sec);
     }
 
     /** Turns Secure Boot on with {@code store}'s keys; {@code vars} (an OVMF store) has already provided the key variables. */

@@ -1,7 +1,6 @@
 package dev.efiemu.protocols;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Machine;
 
 /** The protocols every efiemu machine has, wired into the system table: consoles, RNG, TCG2 (SHA-1 and SHA-256 banks), and the Linux initrd when given. */
 public final class StandardProtocols {
@@ -10,14 +9,13 @@ public final class StandardProtocols {
     private final Tcg2Protocol tcg2;
 
     private StandardProtocols(Firmware fw, byte[] initrd, String keys) {
-        Machine m = fw.machine();
-        conOut = new ConsoleOutput(m, "ConOut", m.config().console());
-        conIn = new ConsoleInput(m, keys);
+        conOut = new ConsoleOutput(fw, "ConOut", fw.config().console());
+        conIn = new ConsoleInput(fw, keys);
         fw.tables().setConsoles(conIn.handle().address(), conIn.iface(), conOut.handle().address(), conOut.iface(),
                 conOut.handle().address(), conOut.iface());
-        new RngProtocol(m, m.config().seed());
-        tcg2 = new Tcg2Protocol(m, fw.tables(), new EventLog(java.util.List.of(EventLog.Bank.SHA1, EventLog.Bank.SHA256)));
-        if (initrd != null) new LinuxInitrd(m, initrd);
+        new RngProtocol(fw, fw.config().seed());
+        tcg2 = new Tcg2Protocol(fw, new EventLog(java.util.List.of(EventLog.Bank.SHA1, EventLog.Bank.SHA256)));
+        if (initrd != null) new LinuxInitrd(fw, initrd);
     }
 
     public static StandardProtocols install(Firmware fw, byte[] initrd, String keys) {

@@ -2,11 +2,11 @@ package dev.efiemu.protocols;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.memory.MemoryType;
-import dev.efiemu.core.tables.SystemTables;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.core.trap.FunctionSpec;
 import java.util.List;
 
 /**
@@ -21,7 +21,6 @@ public final class Tcg2Protocol {
     static final long EXTEND_ONLY = 0x1, PE_COFF_IMAGE = 0x10;
     static final int LOG_AREA = 256 * 1024, FINAL_AREA = 64 * 1024;
 
-    private final Machine m;
     private final EventLog log;
     private final long logArea;
     private final long finalTable;
@@ -29,24 +28,25 @@ public final class Tcg2Protocol {
     private boolean logRetrieved;
     private long finalUsed = 16;
 
-    public Tcg2Protocol(Machine m, SystemTables tables, EventLog log) {
-        this.m = m;
+    public Tcg2Protocol(ProtocolHost host, EventLog log) {
         this.log = log;
-        logArea = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, LOG_AREA);
-        m.memory().write(logArea, log.bytes());
+        logArea = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, LOG_AREA);
+        host.memory().write(logArea, log.bytes());
         // EFI_TCG2_FINAL_EVENTS_TABLE {u64 Version = 1; u64 NumberOfEvents; events...} (§6.7.1)
-        finalTable = m.allocatePool(MemoryType.ACPI_NVS, FINAL_AREA);
-        m.memory().u64(finalTable, 1);
-        tables.installConfigTable(FINAL_EVENTS_TABLE, finalTable);
-        long iface = m.newInterface("Tcg2", List.of(
-                new Machine.FunctionSpec("GetCapability", 2, this::getCapability),
-                new Machine.FunctionSpec("GetEventLog", 5, this::getEventLog),
-                new Machine.FunctionSpec("HashLogExtendEvent", 5, this::hashLogExtendEvent),
-                new Machine.FunctionSpec("SubmitCommand", 5, null),
-                new Machine.FunctionSpec("GetActivePcrBanks", 2, this::getActivePcrBanks),
-                new Machine.FunctionSpec("SetActivePcrBanks", 2, null),
-                new Machine.FunctionSpec("GetResultOfSetActivePcrBanks", 3, null)), 0);
-        m.installProtocol(null, GUID, iface);
+        finalTable = host.allocatePool(MemoryType.ACPI_NVS, FINAL_AREA);
+        host.memory().u64(finalTable, 1);
+        host.installConfigTable(FINAL_EVENTS_TABLE, finalTable);
+        long iface = host.newInterface("Tcg2", List.of(
+                new FunctionSpec("GetCapability", this::getCapability, "This", "ProtocolCapability"),
+                new FunctionSpec("GetEventLog", this::getEventLog,
+                        "This", "EventLogFormat", "EventLogLocation", "EventLogLastEntry", "EventLogTruncated"),
+                new FunctionSpec("HashLogExtendEvent", this::hashLogExtendEvent, "This", "Flags", "DataToHash", "DataToHashLen=", "EfiTcgEvent"),
+                new FunctionSpec("SubmitCommand", null,
+                        "This", "InputParameterBlockSize", "InputParameterBlock", "OutputParameterBlockSize", "OutputParameterBlock"),
+                new FunctionSpec("GetActivePcrBanks", this::getActivePcrBanks, "This", "ActivePcrBanks"),
+                new FunctionSpec("SetActivePcrBanks", null, "This", "ActivePcrBanks"),
+                new FunctionSpec("GetResultOfSetActivePcrBanks", null, "This", "OperationPresent", "Response")), 0);
+        host.installProtocol(null, GUID, iface);
     }
 
     public EventLog log() {

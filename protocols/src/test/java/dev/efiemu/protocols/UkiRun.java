@@ -24,7 +24,7 @@ final class UkiRun {
         MachineConfig cfg = MachineConfig.defaults().withSeed(1L).withBudget(120_000).withConsole(new PrintStream(console, true));
         try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
             StandardProtocols std = StandardProtocols.install(fw, null, null);
-            EspDevice.Placement where = EspDevice.servePayload(fw.machine(), esp, writable, payload);
+            EspDevice.Placement where = EspDevice.servePayload(fw, esp, writable, payload);
             RunOutcome o = fw.runPayload(Files.readAllBytes(payload), payload.getFileName().toString(), null, where.device(),
                     DevicePaths.filePath(where.path()));
             inspect.accept(fw, new Result(o, console.toString(), std));

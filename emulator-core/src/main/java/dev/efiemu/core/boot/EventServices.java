@@ -8,6 +8,7 @@ import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
 import java.util.ArrayList;
@@ -55,38 +56,34 @@ public final class EventServices {
     private long now;
     private long monotonic;
 
-    private EventServices(Machine m) {
+    public EventServices(Machine m) {
         this.m = m;
         this.mem = m.memory();
     }
 
-    public static EventServices of(Machine m) {
-        return m.extension(EventServices.class, () -> new EventServices(m));
-    }
-
-    public void register(ServiceRegistry r) {
-        r.add("RaiseTPL", 1, this::raiseTpl);
-        r.add("RestoreTPL", 1, this::restoreTpl);
-        r.add("CreateEvent", 5, c -> create(c, c.arg(0), c.arg(1), c.arg(2), c.arg(3), 0, c.arg(4)));
-        r.add("CreateEventEx", 6, c -> create(c, c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4), c.arg(5)));
-        r.add("SetTimer", 3, this::setTimer);
-        r.add("WaitForEvent", 3, this::waitForEvent);
-        r.add("SignalEvent", 1, c -> {
+    public void register(ServiceRegistry<BootService> r) {
+        r.add(BootService.RAISE_TPL, this::raiseTpl);
+        r.add(BootService.RESTORE_TPL, this::restoreTpl);
+        r.add(BootService.CREATE_EVENT, c -> create(c, c.arg(0), c.arg(1), c.arg(2), c.arg(3), 0, c.arg(4)));
+        r.add(BootService.CREATE_EVENT_EX, c -> create(c, c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4), c.arg(5)));
+        r.add(BootService.SET_TIMER, this::setTimer);
+        r.add(BootService.WAIT_FOR_EVENT, this::waitForEvent);
+        r.add(BootService.SIGNAL_EVENT, c -> {
             if (!events.containsKey(c.arg(0))) return Status.INVALID_PARAMETER;
             signal(c.arg(0));
             return Status.SUCCESS;
         });
-        r.add("CloseEvent", 1, this::close);
-        r.add("CheckEvent", 1, c -> check(c.arg(0)));
-        r.add("Stall", 1, c -> {
+        r.add(BootService.CLOSE_EVENT, this::close);
+        r.add(BootService.CHECK_EVENT, c -> check(c.arg(0)));
+        r.add(BootService.STALL, c -> {
             advance(c.arg(0) * 10);
             return Status.SUCCESS;
         });
-        r.add("SetWatchdogTimer", 4, c -> {
+        r.add(BootService.SET_WATCHDOG_TIMER, c -> {
             c.note("timeout " + c.arg(0) + " s (not enforced: virtual time)");
             return Status.SUCCESS;
         });
-        r.add("GetNextMonotonicCount", 1, c -> {
+        r.add(BootService.GET_NEXT_MONOTONIC_COUNT, c -> {
             if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
             mem.u64(c.arg(0), ++monotonic);
             return Status.SUCCESS;

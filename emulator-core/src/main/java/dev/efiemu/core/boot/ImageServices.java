@@ -15,6 +15,7 @@ import dev.efiemu.core.image.LoadedImageRecord;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.tables.SystemTables;
 import dev.efiemu.core.trap.Call;
@@ -24,7 +25,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +35,7 @@ public final class ImageServices {
 
     /** Reads an image a device path names (through a file system); null when nothing serves it. */
     public interface PathReader {
-        PathImage read(Machine m, byte[] devicePath);
+        PathImage read(byte[] devicePath);
     }
 
     /**
@@ -48,35 +48,33 @@ public final class ImageServices {
 
     private final Machine m;
     private final GuestMemory mem;
-    private final Supplier<SystemTables> tables;
+    private final SystemTables tables;
+    private final EventServices events;
     private final Function<byte[], ImageFile> parser;
     private final Map<Long, LoadedImageRecord> images = new HashMap<>();
     private final Map<Long, Boolean> started = new HashMap<>();
     private final Deque<Long> running = new ArrayDeque<>();
-    private PathReader pathReader = (mm, p) -> null;
+    private PathReader pathReader = p -> null;
     private int children;
 
-    public ImageServices(Machine m, Supplier<SystemTables> tables, Function<byte[], ImageFile> parser) {
+    public ImageServices(Machine m, SystemTables tables, EventServices events, Function<byte[], ImageFile> parser) {
         this.m = m;
         this.mem = m.memory();
         this.tables = tables;
+        this.events = events;
         this.parser = parser;
-    }
-
-    public static ImageServices of(Machine m) {
-        return m.extension(ImageServices.class);
     }
 
     public void pathReader(PathReader r) {
         this.pathReader = r;
     }
 
-    public void register(ServiceRegistry r) {
-        r.add("LoadImage", 6, this::loadImage);
-        r.add("StartImage", 3, this::startImage);
-        r.add("Exit", 4, this::exit);
-        r.add("UnloadImage", 1, this::unloadImage);
-        r.add("ExitBootServices", 2, this::exitBootServices);
+    public void register(ServiceRegistry<BootService> r) {
+        r.add(BootService.LOAD_IMAGE, this::loadImage);
+        r.add(BootService.START_IMAGE, this::startImage);
+        r.add(BootService.EXIT, this::exit);
+        r.add(BootService.UNLOAD_IMAGE, this::unloadImage);
+        r.add(BootService.EXIT_BOOT_SERVICES, this::exitBootServices);
     }
 
     long loadImage(Call c) {
@@ -89,7 +87,7 @@ public final class ImageServices {
             file = mem.read(src, (int) srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
-            PathImage found = pathReader.read(m, path);
+            PathImage found = pathReader.read(path);
             if (found == null) return Status.NOT_FOUND;
             file = found.file();
             device = found.device();
@@ -201,7 +199,7 @@ public final class ImageServices {
             fullPath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, full.length);
             mem.write(fullPath, full);
         }
-        LoadedImageProtocol.write(mem, li, parent, tables.get().systemTable(), deviceHandle, filePath, base,
+        LoadedImageProtocol.write(mem, li, parent, tables.systemTable(), deviceHandle, filePath, base,
                 pages * MemoryMap.PAGE, codeType, dataType);
         m.installProtocol(h, Guids.LOADED_IMAGE, li);
         m.installProtocol(h, Guids.LOADED_IMAGE_DEVICE_PATH, fullPath);
@@ -229,7 +227,7 @@ public final class ImageServices {
         running.push(h);
         long status;
         try {
-            status = m.callGuest(rec.entry(), h, tables.get().systemTable());
+            status = m.callGuest(rec.entry(), h, tables.systemTable());
         } catch (ImageExit e) {
             if (e.handle != h) throw e;
             status = e.status;
@@ -281,7 +279,6 @@ public final class ImageServices {
 
     /** §7.4 ExitBootServices: a stale map key is refused; otherwise the machine freezes. */
     long exitBootServices(Call c) {
-        EventServices events = EventServices.of(m);
         events.signalGroup(Guids.EVENT_GROUP_BEFORE_EXIT_BOOT_SERVICES);
         if (c.arg(1) != m.memoryMap().mapKey()) {
             c.note("stale map key " + c.arg(1) + ", current " + m.memoryMap().mapKey());
@@ -290,8 +287,8 @@ public final class ImageServices {
         events.signalGroup(Guids.EVENT_GROUP_EXIT_BOOT_SERVICES);
         m.endBootServices();
         Map<String, Long> config = new LinkedHashMap<>();
-        tables.get().configTables().forEach((g, a) -> config.put(Guids.name(g), a));
-        HandoffState state = new HandoffState(m.registers(), m.memoryMap().regions(), config, tables.get().systemTable());
+        tables.configTables().forEach((g, a) -> config.put(Guids.name(g), a));
+        HandoffState state = new HandoffState(m.registers(), m.memoryMap().regions(), config, tables.systemTable());
         c.note("map key " + c.arg(1));
         throw new MachineHalt(new RunOutcome(RunOutcome.Kind.EXIT_BOOT_SERVICES, Status.SUCCESS, state, null,
                 "reached ExitBootServices"));

@@ -6,6 +6,7 @@ import dev.efiemu.core.memory.AllocationException;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
 
@@ -19,14 +20,14 @@ public final class MemoryServices {
         this.mem = m.memory();
     }
 
-    public void register(ServiceRegistry r) {
-        r.add("AllocatePages", 4, this::allocatePages);
-        r.add("FreePages", 2, this::freePages);
-        r.add("GetMemoryMap", 5, this::getMemoryMap);
-        r.add("AllocatePool", 3, this::allocatePool);
-        r.add("FreePool", 1, this::freePool);
-        r.add("CopyMem", 3, this::copyMem);
-        r.add("SetMem", 3, this::setMem);
+    public void register(ServiceRegistry<BootService> r) {
+        r.add(BootService.ALLOCATE_PAGES, this::allocatePages);
+        r.add(BootService.FREE_PAGES, this::freePages);
+        r.add(BootService.GET_MEMORY_MAP, this::getMemoryMap);
+        r.add(BootService.ALLOCATE_POOL, this::allocatePool);
+        r.add(BootService.FREE_POOL, this::freePool);
+        r.add(BootService.COPY_MEM, this::copyMem);
+        r.add(BootService.SET_MEM, this::setMem);
     }
 
     long allocatePages(Call c) {

@@ -9,6 +9,7 @@ import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handles.HandleDatabase;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
 import java.util.ArrayList;
@@ -27,30 +28,32 @@ public final class ProtocolServices {
     private final Machine m;
     private final GuestMemory mem;
     private final HandleDatabase db;
+    private final EventServices events;
     private final Map<Guid, Long> guidCopies = new HashMap<>();
 
-    public ProtocolServices(Machine m) {
+    public ProtocolServices(Machine m, EventServices events) {
         this.m = m;
         this.mem = m.memory();
         this.db = m.handles();
+        this.events = events;
     }
 
-    public void register(ServiceRegistry r) {
-        r.add("InstallProtocolInterface", 4, c -> install(c, c.arg(0), c.arg(1), c.arg(3)));
-        r.add("ReinstallProtocolInterface", 4, this::reinstall);
-        r.add("UninstallProtocolInterface", 3, c -> uninstall(c, c.arg(0), c.arg(1), c.arg(2)));
-        r.add("HandleProtocol", 3, c -> open(c, c.arg(0), c.arg(1), c.arg(2), BY_HANDLE_PROTOCOL));
-        r.add("OpenProtocol", 6, c -> open(c, c.arg(0), c.arg(1), c.arg(2), (int) c.arg(5)));
-        r.add("CloseProtocol", 4, this::close);
-        r.add("OpenProtocolInformation", 4, this::openInformation);
-        r.add("ProtocolsPerHandle", 3, this::protocolsPerHandle);
-        r.add("RegisterProtocolNotify", 3, this::registerNotify);
-        r.add("LocateHandle", 5, this::locateHandle);
-        r.add("LocateHandleBuffer", 5, this::locateHandleBuffer);
-        r.add("LocateProtocol", 3, this::locateProtocol);
-        r.add("LocateDevicePath", 3, this::locateDevicePath);
-        r.add("InstallMultipleProtocolInterfaces", -1, this::installMultiple);
-        r.add("UninstallMultipleProtocolInterfaces", -1, this::uninstallMultiple);
+    public void register(ServiceRegistry<BootService> r) {
+        r.add(BootService.INSTALL_PROTOCOL_INTERFACE, c -> install(c, c.arg(0), c.arg(1), c.arg(3)));
+        r.add(BootService.REINSTALL_PROTOCOL_INTERFACE, this::reinstall);
+        r.add(BootService.UNINSTALL_PROTOCOL_INTERFACE, c -> uninstall(c, c.arg(0), c.arg(1), c.arg(2)));
+        r.add(BootService.HANDLE_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), BY_HANDLE_PROTOCOL, false));
+        r.add(BootService.OPEN_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), (int) c.arg(5), true));
+        r.add(BootService.CLOSE_PROTOCOL, this::close);
+        r.add(BootService.OPEN_PROTOCOL_INFORMATION, this::openInformation);
+        r.add(BootService.PROTOCOLS_PER_HANDLE, this::protocolsPerHandle);
+        r.add(BootService.REGISTER_PROTOCOL_NOTIFY, this::registerNotify);
+        r.add(BootService.LOCATE_HANDLE, this::locateHandle);
+        r.add(BootService.LOCATE_HANDLE_BUFFER, this::locateHandleBuffer);
+        r.add(BootService.LOCATE_PROTOCOL, this::locateProtocol);
+        r.add(BootService.LOCATE_DEVICE_PATH, this::locateDevicePath);
+        r.add(BootService.INSTALL_MULTIPLE_PROTOCOL_INTERFACES, this::installMultiple);
+        r.add(BootService.UNINSTALL_MULTIPLE_PROTOCOL_INTERFACES, this::uninstallMultiple);
     }
 
     private Guid guid(Call c, long ptr) {
@@ -74,7 +77,7 @@ public final class ProtocolServices {
         if (!db.install(h, g, iface, fired)) return Status.INVALID_PARAMETER;
         mem.u64(handlePtr, h.address());
         c.note(String.format("on 0x%x", h.address()));
-        for (HandleDatabase.Notify n : fired) EventServices.of(m).signal(n.event);
+        for (HandleDatabase.Notify n : fired) events.signal(n.event);
         return Status.SUCCESS;
     }
 
@@ -97,7 +100,12 @@ public final class ProtocolServices {
         return Status.SUCCESS;
     }
 
-    long open(Call c, long handle, long guidPtr, long ifacePtr, int attributes) {
+    /**
+     * HandleProtocol and OpenProtocol (§7.3). Only OpenProtocol names an agent and a controller
+     * (its arguments 3 and 4): {@code recordOpen} keeps that open for OpenProtocolInformation and
+     * CloseProtocol.
+     */
+    long open(Call c, long handle, long guidPtr, long ifacePtr, int attributes, boolean recordOpen) {
         if (guidPtr == 0) return Status.INVALID_PARAMETER;
         Guid g = guid(c, guidPtr);
         if (attributes != TEST_PROTOCOL && ifacePtr == 0) return Status.INVALID_PARAMETER;
@@ -109,7 +117,7 @@ public final class ProtocolServices {
             return Status.UNSUPPORTED;
         }
         if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
-        if (c.service().name().endsWith("OpenProtocol")) {
+        if (recordOpen) {
             e.opens.add(new long[] {c.arg(3), c.arg(4), attributes, 1});
         }
         return Status.SUCCESS;

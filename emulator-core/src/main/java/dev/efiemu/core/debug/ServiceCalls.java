@@ -5,10 +5,10 @@ import dev.efiemu.core.Guids;
 import dev.efiemu.core.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.trap.Service;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 
 /**
  * Decodes a firmware call as the guest made it, before its handler runs: the spec's parameter
@@ -16,105 +16,14 @@ import java.util.Map;
  * paths, CHAR16 strings, memory types). Used when a debugger stops on a service.
  */
 public final class ServiceCalls {
-    private static final Map<String, String[]> PARAMS = new HashMap<>();
-
-    static {
-        // UEFI 2.10 §7 (boot services) and §8 (runtime services), in table order.
-        bs("RaiseTPL", "NewTpl");
-        bs("RestoreTPL", "OldTpl");
-        bs("AllocatePages", "Type", "MemoryType", "Pages", "Memory");
-        bs("FreePages", "Memory", "Pages");
-        bs("GetMemoryMap", "MemoryMapSize", "MemoryMap", "MapKey", "DescriptorSize", "DescriptorVersion");
-        bs("AllocatePool", "PoolType", "Size", "Buffer");
-        bs("FreePool", "Buffer");
-        bs("CreateEvent", "Type", "NotifyTpl", "NotifyFunction", "NotifyContext", "Event");
-        bs("SetTimer", "Event", "Type", "TriggerTime");
-        bs("WaitForEvent", "NumberOfEvents", "Event", "Index");
-        bs("SignalEvent", "Event");
-        bs("CloseEvent", "Event");
-        bs("CheckEvent", "Event");
-        bs("InstallProtocolInterface", "Handle", "Protocol", "InterfaceType", "Interface");
-        bs("ReinstallProtocolInterface", "Handle", "Protocol", "OldInterface", "NewInterface");
-        bs("UninstallProtocolInterface", "Handle", "Protocol", "Interface");
-        bs("HandleProtocol", "Handle", "Protocol", "Interface");
-        bs("RegisterProtocolNotify", "Protocol", "Event", "Registration");
-        bs("LocateHandle", "SearchType", "Protocol", "SearchKey", "BufferSize", "Buffer");
-        bs("LocateDevicePath", "Protocol", "DevicePath*", "Device");
-        bs("InstallConfigurationTable", "Guid", "Table");
-        bs("LoadImage", "BootPolicy", "ParentImageHandle", "DevicePath", "SourceBuffer", "SourceSize", "ImageHandle");
-        bs("StartImage", "ImageHandle", "ExitDataSize", "ExitData");
-        bs("Exit", "ImageHandle", "ExitStatus", "ExitDataSize", "ExitData");
-        bs("UnloadImage", "ImageHandle");
-        bs("ExitBootServices", "ImageHandle", "MapKey");
-        bs("GetNextMonotonicCount", "Count");
-        bs("Stall", "Microseconds");
-        bs("SetWatchdogTimer", "Timeout", "WatchdogCode", "DataSize", "WatchdogData");
-        bs("ConnectController", "ControllerHandle", "DriverImageHandle", "RemainingDevicePath", "Recursive");
-        bs("DisconnectController", "ControllerHandle", "DriverImageHandle", "ChildHandle");
-        bs("OpenProtocol", "Handle", "Protocol", "Interface", "AgentHandle", "ControllerHandle", "Attributes");
-        bs("CloseProtocol", "Handle", "Protocol", "AgentHandle", "ControllerHandle");
-        bs("OpenProtocolInformation", "Handle", "Protocol", "EntryBuffer", "EntryCount");
-        bs("ProtocolsPerHandle", "Handle", "ProtocolBuffer", "ProtocolBufferCount");
-        bs("LocateHandleBuffer", "SearchType", "Protocol", "SearchKey", "NoHandles", "Buffer");
-        bs("LocateProtocol", "Protocol", "Registration", "Interface");
-        bs("CalculateCrc32", "Data", "DataSize", "Crc32");
-        bs("CopyMem", "Destination", "Source", "Length");
-        bs("SetMem", "Buffer", "Size", "Value");
-        bs("CreateEventEx", "Type", "NotifyTpl", "NotifyFunction", "NotifyContext", "EventGroup", "Event");
-        rt("GetTime", "Time", "Capabilities");
-        rt("SetTime", "Time");
-        rt("GetWakeupTime", "Enabled", "Pending", "Time");
-        rt("SetWakeupTime", "Enable", "Time");
-        rt("SetVirtualAddressMap", "MemoryMapSize", "DescriptorSize", "DescriptorVersion", "VirtualMap");
-        rt("ConvertPointer", "DebugDisposition", "Address");
-        rt("GetVariable", "VariableName", "VendorGuid", "Attributes", "DataSize", "Data");
-        rt("GetNextVariableName", "VariableNameSize", "VariableName", "VendorGuid");
-        rt("SetVariable", "VariableName", "VendorGuid", "Attributes", "DataSize=", "Data");
-        rt("GetNextHighMonotonicCount", "HighCount");
-        rt("ResetSystem", "ResetType", "ResetStatus", "DataSize=", "ResetData");
-        rt("UpdateCapsule", "CapsuleHeaderArray", "CapsuleCount", "ScatterGatherList");
-        rt("QueryCapsuleCapabilities", "CapsuleHeaderArray", "CapsuleCount", "MaximumCapsuleSize", "ResetType");
-        rt("QueryVariableInfo", "Attributes", "MaximumVariableStorageSize", "RemainingVariableStorageSize", "MaximumVariableSize");
-        // Protocol members (the first parameter of each is This).
-        member("OutputString", "This", "String");
-        member("TestString", "This", "String");
-        member("LoadFile", "This", "FilePath", "BootPolicy", "BufferSize", "Buffer");
-        member("GetRNG", "This", "RNGAlgorithm", "RNGValueLength=", "RNGValue");
-        member("GetInfo", "This", "InformationType", "BufferSize", "Buffer");
-        member("HashLogExtendEvent", "This", "Flags", "DataToHash", "DataToHashLen=", "EfiTcgEvent");
-        member("OpenVolume", "This", "Root");
-        member("Open", "This", "NewHandle", "FileName", "OpenMode", "Attributes");
-        member("Read", "This", "BufferSize", "Buffer");
-    }
-
     private ServiceCalls() {}
-
-    private static void bs(String name, String... params) {
-        PARAMS.put("BS." + name, params);
-    }
-
-    private static void rt(String name, String... params) {
-        PARAMS.put("RT." + name, params);
-    }
-
-    private static void member(String name, String... params) {
-        PARAMS.put("*." + name, params);
-    }
-
-    /** The parameter names of a service ("Name=" marks a by-value size), or null when unknown. */
-    static String[] params(String service) {
-        String[] p = PARAMS.get(service);
-        if (p != null) return p;
-        int dot = service.indexOf('.');
-        return dot < 0 ? null : PARAMS.get("*" + service.substring(dot));
-    }
 
     /**
      * The call that just entered {@code service}'s stub, decoded:
      * {@code BS.LoadImage(BootPolicy=FALSE, ..., SourceSize=0xd877c0 (14186432), ...) from uki.efi+0x4f21}.
      */
     public static String describe(Machine machine, Service service) {
-        String[] names = params(service.name());
+        List<String> names = service.params();
         int n = service.argc() >= 0 ? service.argc() : -1;
         StringBuilder b = new StringBuilder(service.name()).append('(');
         if (n < 0) {
@@ -122,7 +31,7 @@ public final class ServiceCalls {
         } else {
             for (int i = 0; i < n; i++) {
                 if (i > 0) b.append(", ");
-                String name = names != null && i < names.length ? names[i] : (i == 0 && !isTable(service) ? "This" : "arg" + i);
+                String name = i < names.size() ? names.get(i) : i == 0 ? "This" : "arg" + i;
                 long v = arg(machine, i);
                 b.append(name.replace("=", "").replace("*", "")).append('=').append(value(machine, service.name(), name, v));
             }
@@ -135,10 +44,6 @@ public final class ServiceCalls {
             // no readable return address
         }
         return b.toString();
-    }
-
-    private static boolean isTable(Service s) {
-        return s.name().startsWith("BS.") || s.name().startsWith("RT.");
     }
 
     private static long arg(Machine m, int i) {
@@ -176,7 +81,7 @@ public final class ServiceCalls {
                     return h + (t != null ? " " + t.shortName() : "");
                 }
                 case "Type":
-                    if (service.equals("BS.AllocatePages")) {
+                    if (service.equals(BootService.ALLOCATE_PAGES.traceName())) {
                         String[] types = {"AllocateAnyPages", "AllocateMaxAddress", "AllocateAddress"};
                         return h + (v >= 0 && v < types.length ? " " + types[(int) v] : "");
                     }

@@ -8,6 +8,7 @@ import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.boot.EventServices;
 import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.tables.RuntimeService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
 import java.time.Instant;
@@ -27,35 +28,38 @@ public final class RuntimeServices {
     private final Machine m;
     private final GuestMemory mem;
     private final VariableStore vars;
+    private final EventServices events;
     /** What SetTime moved the clock by, in 100 ns units; the virtual clock keeps running underneath. */
     private long timeOffset;
     private long highMonotonic;
 
-    public RuntimeServices(Machine m, VariableStore vars) {
+    /** @param events the virtual clock GetTime and SetTime read */
+    public RuntimeServices(Machine m, VariableStore vars, EventServices events) {
         this.m = m;
         this.mem = m.memory();
         this.vars = vars;
+        this.events = events;
     }
 
-    public void register(ServiceRegistry r) {
-        r.add("GetTime", 2, this::getTime);
-        r.add("SetTime", 1, this::setTime);
-        r.add("GetNextHighMonotonicCount", 1, c -> {
+    public void register(ServiceRegistry<RuntimeService> r) {
+        r.add(RuntimeService.GET_TIME, this::getTime);
+        r.add(RuntimeService.SET_TIME, this::setTime);
+        r.add(RuntimeService.GET_NEXT_HIGH_MONOTONIC_COUNT, c -> {
             if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
             mem.u32(c.arg(0), ++highMonotonic);
             return Status.SUCCESS;
         });
-        r.add("GetVariable", 5, this::getVariable);
-        r.add("GetNextVariableName", 3, this::getNextVariableName);
-        r.add("SetVariable", 5, this::setVariable);
-        r.add("QueryVariableInfo", 4, this::queryVariableInfo);
-        r.add("ResetSystem", 4, this::resetSystem);
+        r.add(RuntimeService.GET_VARIABLE, this::getVariable);
+        r.add(RuntimeService.GET_NEXT_VARIABLE_NAME, this::getNextVariableName);
+        r.add(RuntimeService.SET_VARIABLE, this::setVariable);
+        r.add(RuntimeService.QUERY_VARIABLE_INFO, this::queryVariableInfo);
+        r.add(RuntimeService.RESET_SYSTEM, this::resetSystem);
     }
 
     /** EFI_TIME (§8.3.1): u16 Year, u8 Month, Day, Hour, Minute, Second, pad, u32 Nanosecond, i16 TimeZone, u8 Daylight, pad. */
     long getTime(Call c) {
         if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
-        long ticks = EventServices.of(m).now() + timeOffset;
+        long ticks = events.now() + timeOffset;
         ZonedDateTime t = EPOCH.plusNanos(ticks * 100).atZone(ZoneOffset.UTC);
         long a = c.arg(0);
         mem.u16(a, t.getYear());
@@ -89,7 +93,7 @@ public final class RuntimeServices {
             ZonedDateTime t = ZonedDateTime.of(year, month, day, hour, minute, second, (int) nano, ZoneOffset.UTC);
             if (year < 1900 || year > 9999) return Status.INVALID_PARAMETER;
             long wanted = java.time.Duration.between(EPOCH, t.toInstant()).toNanos() / 100;
-            timeOffset = wanted - EventServices.of(m).now();
+            timeOffset = wanted - events.now();
             c.note(t.toString());
             return Status.SUCCESS;
         } catch (java.time.DateTimeException | ArithmeticException e) {

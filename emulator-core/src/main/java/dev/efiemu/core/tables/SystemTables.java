@@ -4,7 +4,9 @@ import dev.efiemu.core.Guid;
 import dev.efiemu.core.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.trap.Handler;
 import dev.efiemu.core.trap.Service;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,27 +25,6 @@ public final class SystemTables {
     public static final String VENDOR = "efiemu";
     public static final int FIRMWARE_REVISION = 0x00010000;
 
-    /** EFI_BOOT_SERVICES members after the header, in spec order (§4.4.1). */
-    public static final List<String> BOOT_SERVICES = List.of(
-            "RaiseTPL", "RestoreTPL", "AllocatePages", "FreePages", "GetMemoryMap", "AllocatePool", "FreePool",
-            "CreateEvent", "SetTimer", "WaitForEvent", "SignalEvent", "CloseEvent", "CheckEvent",
-            "InstallProtocolInterface", "ReinstallProtocolInterface", "UninstallProtocolInterface", "HandleProtocol",
-            "Reserved", "RegisterProtocolNotify", "LocateHandle", "LocateDevicePath", "InstallConfigurationTable",
-            "LoadImage", "StartImage", "Exit", "UnloadImage", "ExitBootServices", "GetNextMonotonicCount", "Stall",
-            "SetWatchdogTimer", "ConnectController", "DisconnectController", "OpenProtocol", "CloseProtocol",
-            "OpenProtocolInformation", "ProtocolsPerHandle", "LocateHandleBuffer", "LocateProtocol",
-            "InstallMultipleProtocolInterfaces", "UninstallMultipleProtocolInterfaces", "CalculateCrc32", "CopyMem",
-            "SetMem", "CreateEventEx");
-    private static final int[] BOOT_ARGC = {1, 1, 4, 2, 5, 3, 1, 5, 3, 3, 1, 1, 1, 4, 4, 3, 3, 0, 3, 5, 3, 2, 6, 3, 4,
-        1, 2, 1, 1, 4, 4, 3, 6, 4, 4, 3, 5, 3, -1, -1, 3, 3, 3, 6};
-
-    /** EFI_RUNTIME_SERVICES members after the header (§4.5.1). */
-    public static final List<String> RUNTIME_SERVICES = List.of(
-            "GetTime", "SetTime", "GetWakeupTime", "SetWakeupTime", "SetVirtualAddressMap", "ConvertPointer",
-            "GetVariable", "GetNextVariableName", "SetVariable", "GetNextHighMonotonicCount", "ResetSystem",
-            "UpdateCapsule", "QueryCapsuleCapabilities", "QueryVariableInfo");
-    private static final int[] RUNTIME_ARGC = {2, 1, 3, 2, 4, 2, 5, 3, 5, 1, 4, 3, 4, 4};
-
     static final int HEADER = 24;
     // EFI_SYSTEM_TABLE field offsets (§4.3.1)
     static final int ST_VENDOR = 24, ST_FW_REVISION = 32, ST_CON_IN_HANDLE = 40, ST_CON_IN = 48, ST_CON_OUT_HANDLE = 56,
@@ -56,16 +37,21 @@ public final class SystemTables {
     private final long bootServices;
     private final long runtimeServices;
     private final Map<Guid, Long> configTables = new LinkedHashMap<>();
+    private final List<TableService> unimplemented = new ArrayList<>();
+    private boolean servicesWritten;
     private long configArray;
     private int configCapacity;
 
-    public SystemTables(Machine machine, ServiceRegistry boot, ServiceRegistry runtime) {
+    /**
+     * Allocates the three tables and writes the system table. The services tables get their
+     * members from {@link #writeServices} once the service groups, which need these tables, have
+     * registered their handlers.
+     */
+    public SystemTables(Machine machine) {
         this.machine = machine;
         this.mem = machine.memory();
-        runtimeServices = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, HEADER + 8L * RUNTIME_SERVICES.size());
-        writeTable(runtimeServices, RUNTIME_SERVICES_SIGNATURE, "RT", RUNTIME_SERVICES, RUNTIME_ARGC, runtime);
-        bootServices = machine.allocatePool(MemoryType.BOOT_SERVICES_DATA, HEADER + 8L * BOOT_SERVICES.size());
-        writeTable(bootServices, BOOT_SERVICES_SIGNATURE, "BS", BOOT_SERVICES, BOOT_ARGC, boot);
+        runtimeServices = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, HEADER + 8L * RuntimeService.values().length);
+        bootServices = machine.allocatePool(MemoryType.BOOT_SERVICES_DATA, HEADER + 8L * BootService.values().length);
         long vendor = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, 2L * VENDOR.length() + 2);
         mem.write(vendor, GuestMemory.utf16z(VENDOR));
         systemTable = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, ST_SIZE);
@@ -79,19 +65,33 @@ public final class SystemTables {
         updateCrc(systemTable);
     }
 
-    private void writeTable(long at, long signature, String prefix, List<String> names, int[] argc, ServiceRegistry reg) {
+    /** Writes EFI_RUNTIME_SERVICES and EFI_BOOT_SERVICES (once): a stub for every member, with its registered handler. */
+    public void writeServices(ServiceRegistry<BootService> boot, ServiceRegistry<RuntimeService> runtime) {
+        if (servicesWritten) throw new IllegalStateException("the services tables are already written");
+        servicesWritten = true;
+        writeTable(runtimeServices, RUNTIME_SERVICES_SIGNATURE, RuntimeService.values(), runtime);
+        writeTable(bootServices, BOOT_SERVICES_SIGNATURE, BootService.values(), boot);
+    }
+
+    /** Writes a services table: one stub per member, the registered handler's or EFI_UNSUPPORTED. */
+    private <S extends Enum<S> & TableService> void writeTable(long at, long signature, S[] services, ServiceRegistry<S> reg) {
         mem.u64(at, signature);
         mem.u32(at + 8, REVISION);
-        mem.u32(at + 12, HEADER + 8L * names.size());
-        for (int i = 0; i < names.size(); i++) {
-            String n = names.get(i);
-            ServiceRegistry.Entry e = reg.get(n);
-            Service s = e == null
-                    ? machine.traps().unsupported(prefix + "." + n, argc[i])
-                    : machine.traps().define(prefix + "." + n, e.argc(), e.handler());
-            mem.u64(at + HEADER + 8L * i, s.address());
+        mem.u32(at + 12, HEADER + 8L * services.length);
+        for (S service : services) {
+            Handler h = reg.get(service);
+            if (h == null) unimplemented.add(service);
+            Service s = h == null
+                    ? machine.traps().unsupported(service.traceName(), service.argc(), service.params())
+                    : machine.traps().define(service.traceName(), service.argc(), service.params(), h);
+            mem.u64(at + service.offset(), s.address());
         }
         updateCrc(at);
+    }
+
+    /** The table services no handler was registered for (EFI_UNSUPPORTED stubs), runtime services first. */
+    public List<TableService> unimplemented() {
+        return List.copyOf(unimplemented);
     }
 
     /** Recomputes a table header's CRC32 over HeaderSize bytes with the CRC field zeroed (§4.2.1). */

@@ -47,19 +47,28 @@ public final class TrapDispatcher {
         });
     }
 
-    /** Defines a service: writes its stub and returns it (its address is what goes into a table). */
+    /** Defines a service without parameter names: writes its stub and returns it. */
     public Service define(String name, int argc, Handler handler) {
+        return define(name, argc, List.of(), handler);
+    }
+
+    /**
+     * Defines a service: writes its stub and returns it (its address is what goes into a table).
+     *
+     * @param params the spec's parameter names, for the trace decoder
+     */
+    public Service define(String name, int argc, List<String> params, Handler handler) {
         if (services.size() >= capacity) throw new IllegalStateException("stub area full (" + capacity + " services)");
         long address = base + (long) services.size() * STUB_SIZE;
         memory.write(address, abi.stubCode());
-        Service s = new Service(name, argc, address, handler);
+        Service s = new Service(name, argc, List.copyOf(params), address, handler);
         services.add(s);
         return s;
     }
 
     /** A service efiemu does not implement: answers EFI_UNSUPPORTED, logged and counted for the summary. */
-    public Service unsupported(String name, int argc) {
-        return define(name, argc, call -> {
+    public Service unsupported(String name, int argc, List<String> params) {
+        return define(name, argc, params, call -> {
             unsupported.merge(name, 1, Integer::sum);
             log.info("{}: not implemented, returning EFI_UNSUPPORTED", name);
             return Status.UNSUPPORTED;

@@ -5,6 +5,7 @@ import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.cpu.Cpu;
 import dev.efiemu.cpu.X86Reg;
 import java.nio.charset.StandardCharsets;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,8 @@ public final class X86Platform {
 
     private X86Platform() {}
 
-    public static void install(Machine m) {
+    /** @param clock the virtual clock (100 ns units) the virtual TSC counts on */
+    public static void install(Machine m, LongSupplier clock) {
         Cpu cpu = m.cpu();
         // Flat GDT like edk2's: 0x08 32-bit code, 0x10 data, 0x38 64-bit code (values only matter to
         // code that reloads segments; the engine already runs in 64-bit mode).
@@ -36,7 +38,7 @@ public final class X86Platform {
         // A virtual TSC: 1 GHz on the virtual clock, plus a step per read so it always advances.
         // The Linux stub mixes RDTSC into its KASLR seed; a host counter would make runs differ.
         long[] reads = {0};
-        if (cpu.onRdtsc(c -> dev.efiemu.core.boot.EventServices.of(m).now() * 100 + 1000 * ++reads[0]) == null) {
+        if (cpu.onRdtsc(c -> clock.getAsLong() * 100 + 1000 * ++reads[0]) == null) {
             log.warn("this engine cannot hook RDTSC: KASLR placement will vary between runs even with --seed");
         }
         cpu.onPortIn((c, port, size) -> {

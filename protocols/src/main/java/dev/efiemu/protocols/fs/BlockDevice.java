@@ -2,11 +2,12 @@ package dev.efiemu.protocols.fs;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.core.trap.FunctionSpec;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
@@ -27,14 +28,14 @@ public final class BlockDevice {
     private final long size;
 
     /** The bytes [base, base+size) of {@code imageFile} as a block device on {@code handle}; a partition when {@code partition}. */
-    public BlockDevice(Machine m, Handle handle, Path imageFile, long base, long size, boolean partition) throws IOException {
+    public BlockDevice(ProtocolHost host, Handle handle, Path imageFile, long base, long size, boolean partition) throws IOException {
         this.image = new RandomAccessFile(imageFile.toFile(), "r");
         this.base = base;
         this.size = size;
         // EFI_BLOCK_IO_MEDIA (rev 1 fields): MediaId, Removable, Present, LogicalPartition, ReadOnly,
         // WriteCaching, BlockSize @12, IoAlign @16, LastBlock @24
-        long media = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 48);
-        var mem = m.memory();
+        long media = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, 48);
+        var mem = host.memory();
         mem.u32(media, MEDIA_ID);
         mem.u8(media + 5, 1);
         mem.u8(media + 6, partition ? 1 : 0);
@@ -42,18 +43,18 @@ public final class BlockDevice {
         mem.u32(media + 12, BLOCK);
         mem.u32(media + 16, 1);
         mem.u64(media + 24, size / BLOCK - 1);
-        long[] fns = m.defineFunctions("BlockIo", List.of(
-                new Machine.FunctionSpec("Reset", 2, c -> Status.SUCCESS),
-                new Machine.FunctionSpec("ReadBlocks", 5, this::readBlocks),
-                new Machine.FunctionSpec("WriteBlocks", 5, c -> Status.WRITE_PROTECTED),
-                new Machine.FunctionSpec("FlushBlocks", 1, c -> Status.SUCCESS)));
-        long blockIo = m.newInterface(new long[] {0x00010000, media, fns[0], fns[1], fns[2], fns[3]}, 0);
-        long[] disk = m.defineFunctions("DiskIo", List.of(
-                new Machine.FunctionSpec("ReadDisk", 5, this::readDisk),
-                new Machine.FunctionSpec("WriteDisk", 5, c -> Status.WRITE_PROTECTED)));
-        long diskIo = m.newInterface(new long[] {0x00010000, disk[0], disk[1]}, 0);
-        m.installProtocol(handle, BLOCK_IO, blockIo);
-        m.installProtocol(handle, DISK_IO, diskIo);
+        long[] fns = host.defineFunctions("BlockIo", List.of(
+                new FunctionSpec("Reset", c -> Status.SUCCESS, "This", "ExtendedVerification"),
+                new FunctionSpec("ReadBlocks", this::readBlocks, "This", "MediaId", "Lba", "BufferSize", "Buffer"),
+                new FunctionSpec("WriteBlocks", c -> Status.WRITE_PROTECTED, "This", "MediaId", "Lba", "BufferSize", "Buffer"),
+                new FunctionSpec("FlushBlocks", c -> Status.SUCCESS, "This")));
+        long blockIo = host.newInterface(new long[] {0x00010000, media, fns[0], fns[1], fns[2], fns[3]}, 0);
+        long[] disk = host.defineFunctions("DiskIo", List.of(
+                new FunctionSpec("ReadDisk", this::readDisk, "This", "MediaId", "Offset", "BufferSize", "Buffer"),
+                new FunctionSpec("WriteDisk", c -> Status.WRITE_PROTECTED, "This", "MediaId", "Offset", "BufferSize", "Buffer")));
+        long diskIo = host.newInterface(new long[] {0x00010000, disk[0], disk[1]}, 0);
+        host.installProtocol(handle, BLOCK_IO, blockIo);
+        host.installProtocol(handle, DISK_IO, diskIo);
     }
 
     /** ReadBlocks(This, MediaId, Lba, BufferSize, Buffer). */

@@ -2,7 +2,7 @@ package dev.efiemu.protocols.fs;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.MemoryType;
@@ -24,21 +24,20 @@ public final class EspDevice {
     private final UUID partition;
     private final SimpleFileSystem fs;
 
-    public EspDevice(Machine m, EspSandbox esp) {
-        this(m, esp, PARTITION_SECTORS);
+    public EspDevice(ProtocolHost host, EspSandbox esp) {
+        this(host, esp, PARTITION_SECTORS);
     }
 
     /** @param sectors the partition size the HD() node reports (the FAT image's, when the ESP is also a disk) */
-    public EspDevice(Machine m, EspSandbox esp, long sectors) {
+    public EspDevice(ProtocolHost host, EspSandbox esp, long sectors) {
         this.partition = partitionUuid(esp);
         byte[] path = devicePath(partition, sectors);
-        long dp = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
-        m.memory().write(dp, path);
-        Handle h = m.installProtocol(null, Guids.DEVICE_PATH, dp);
-        this.fs = new SimpleFileSystem(m, esp, h);
+        long dp = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
+        host.memory().write(dp, path);
+        Handle h = host.installProtocol(null, Guids.DEVICE_PATH, dp);
+        this.fs = new SimpleFileSystem(host, esp, h);
         this.handle = h;
-        var images = dev.efiemu.core.boot.ImageServices.of(m);
-        if (images != null) images.pathReader((mm, full) -> readImage(path, esp, full));
+        host.imagePathReader(full -> readImage(path, esp, full));
     }
 
     /** LoadImage by device path: this disk's path followed by media file path nodes (UEFI spec §10.3.5.4). */
@@ -74,13 +73,13 @@ public final class EspDevice {
      * from elsewhere is shown read-only as \EFI\Linux\<name>, where systemd-stub looks for its
      * sidecars. With no ESP, the payload has no device and a bare file path.
      */
-    public static Placement servePayload(Machine m, java.nio.file.Path espDir, boolean writable, java.nio.file.Path payload)
+    public static Placement servePayload(ProtocolHost host, java.nio.file.Path espDir, boolean writable, java.nio.file.Path payload)
             throws java.io.IOException {
-        return servePayload(m, espDir, writable, payload, false);
+        return servePayload(host, espDir, writable, payload, false);
     }
 
     /** As above; with {@code disk}, the ESP is also a read-only block device holding a FAT image of it (for GRUB). */
-    public static Placement servePayload(Machine m, java.nio.file.Path espDir, boolean writable, java.nio.file.Path payload,
+    public static Placement servePayload(ProtocolHost host, java.nio.file.Path espDir, boolean writable, java.nio.file.Path payload,
                                          boolean disk) throws java.io.IOException {
         if (espDir == null) return new Placement(0, "\\" + payload.getFileName());
         EspSandbox sandbox = new EspSandbox(espDir, writable);
@@ -91,18 +90,18 @@ public final class EspDevice {
             sandbox.overlay(path, payload);
             extra.add(new java.nio.file.Path[] {payload, java.nio.file.Path.of("EFI", "Linux", payload.getFileName().toString())});
         }
-        if (!disk) return new Placement(new EspDevice(m, sandbox).handle().address(), path);
+        if (!disk) return new Placement(new EspDevice(host, sandbox).handle().address(), path);
         // A GPT disk holding the ESP: a disk handle VenHw(efiemu) and the ESP's partition handle
         // below it, each with BlockIo/DiskIo, as firmware presents a real disk (GRUB needs both).
         FatImage.Disk img = FatImage.build(sandbox, extra, partitionUuid(sandbox));
         byte[] diskPath = java.util.Arrays.copyOf(devicePath(partitionUuid(sandbox), img.fatSectors()), 20 + 4);
         System.arraycopy(DevicePaths.END, 0, diskPath, 20, 4);
-        long dp = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, diskPath.length);
-        m.memory().write(dp, diskPath);
-        Handle diskHandle = m.installProtocol(null, Guids.DEVICE_PATH, dp);
-        new BlockDevice(m, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false);
-        EspDevice dev = new EspDevice(m, sandbox, img.fatSectors());
-        new BlockDevice(m, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true);
+        long dp = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, diskPath.length);
+        host.memory().write(dp, diskPath);
+        Handle diskHandle = host.installProtocol(null, Guids.DEVICE_PATH, dp);
+        new BlockDevice(host, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false);
+        EspDevice dev = new EspDevice(host, sandbox, img.fatSectors());
+        new BlockDevice(host, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true);
         return new Placement(dev.handle().address(), path);
     }
 

@@ -2,11 +2,12 @@ package dev.efiemu.protocols.fs;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.core.trap.FunctionSpec;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -49,35 +50,35 @@ public final class SimpleFileSystem {
         }
     }
 
-    private final Machine m;
+    private final ProtocolHost host;
     private final EspSandbox esp;
     private final long[] fileFunctions;
     private final Map<Long, OpenFile> open = new HashMap<>();
     private final Handle handle;
 
     /** Installs the file system on {@code handle} (a new handle when null). */
-    public SimpleFileSystem(Machine m, EspSandbox esp, Handle handle) {
-        this.m = m;
+    public SimpleFileSystem(ProtocolHost host, EspSandbox esp, Handle handle) {
+        this.host = host;
         this.esp = esp;
-        this.fileFunctions = m.defineFunctions("File", List.of(
-                new Machine.FunctionSpec("Open", 5, this::openFile),
-                new Machine.FunctionSpec("Close", 1, this::close),
-                new Machine.FunctionSpec("Delete", 1, this::delete),
-                new Machine.FunctionSpec("Read", 3, this::read),
-                new Machine.FunctionSpec("Write", 3, this::write),
-                new Machine.FunctionSpec("GetPosition", 2, this::getPosition),
-                new Machine.FunctionSpec("SetPosition", 2, this::setPosition),
-                new Machine.FunctionSpec("GetInfo", 4, this::getInfo),
-                new Machine.FunctionSpec("SetInfo", 4, this::setInfo),
-                new Machine.FunctionSpec("Flush", 1, c -> open.containsKey(c.arg(0)) ? Status.SUCCESS : Status.INVALID_PARAMETER),
-                new Machine.FunctionSpec("OpenEx", 6, null),
-                new Machine.FunctionSpec("ReadEx", 2, null),
-                new Machine.FunctionSpec("WriteEx", 2, null),
-                new Machine.FunctionSpec("FlushEx", 2, null)));
+        this.fileFunctions = host.defineFunctions("File", List.of(
+                new FunctionSpec("Open", this::openFile, "This", "NewHandle", "FileName", "OpenMode", "Attributes"),
+                new FunctionSpec("Close", this::close, "This"),
+                new FunctionSpec("Delete", this::delete, "This"),
+                new FunctionSpec("Read", this::read, "This", "BufferSize", "Buffer"),
+                new FunctionSpec("Write", this::write, "This", "BufferSize", "Buffer"),
+                new FunctionSpec("GetPosition", this::getPosition, "This", "Position"),
+                new FunctionSpec("SetPosition", this::setPosition, "This", "Position"),
+                new FunctionSpec("GetInfo", this::getInfo, "This", "InformationType", "BufferSize", "Buffer"),
+                new FunctionSpec("SetInfo", this::setInfo, "This", "InformationType", "BufferSize", "Buffer"),
+                new FunctionSpec("Flush", c -> open.containsKey(c.arg(0)) ? Status.SUCCESS : Status.INVALID_PARAMETER, "This"),
+                new FunctionSpec("OpenEx", null, "This", "NewHandle", "FileName", "OpenMode", "Attributes", "Token"),
+                new FunctionSpec("ReadEx", null, "This", "Token"),
+                new FunctionSpec("WriteEx", null, "This", "Token"),
+                new FunctionSpec("FlushEx", null, "This", "Token")));
         // EFI_SIMPLE_FILE_SYSTEM_PROTOCOL {u64 Revision; OpenVolume}: the revision comes first.
-        long[] sfs = m.defineFunctions("SimpleFileSystem", List.of(new Machine.FunctionSpec("OpenVolume", 2, this::openVolume)));
-        long iface = m.newInterface(new long[] {0x00010000, sfs[0]}, 0);
-        this.handle = m.installProtocol(handle, GUID, iface);
+        long[] sfs = host.defineFunctions("SimpleFileSystem", List.of(new FunctionSpec("OpenVolume", this::openVolume, "This", "Root")));
+        long iface = host.newInterface(new long[] {0x00010000, sfs[0]}, 0);
+        this.handle = host.installProtocol(handle, GUID, iface);
     }
 
     public Handle handle() {
@@ -92,7 +93,7 @@ public final class SimpleFileSystem {
         long[] fns = new long[1 + fileFunctions.length];
         fns[0] = REVISION_2;
         System.arraycopy(fileFunctions, 0, fns, 1, fileFunctions.length);
-        long iface = m.newInterface(fns, 0);
+        long iface = host.newInterface(fns, 0);
         open.put(iface, f);
         return iface;
     }

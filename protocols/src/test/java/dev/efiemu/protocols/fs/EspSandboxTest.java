@@ -52,7 +52,7 @@ class EspSandboxTest {
         try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
             EspSandbox sandbox = new EspSandbox(esp, false);
             sandbox.overlay("\\EFI\\Linux\\app.efi", tmp.resolve("app.efi"));
-            long device = new EspDevice(fw.machine(), sandbox).handle().address();
+            long device = new EspDevice(fw, sandbox).handle().address();
             RunOutcome o = fw.runPayload(app, "esp_sandbox.efi", null, device, DevicePaths.filePath("\\EFI\\Linux\\app.efi"));
             String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
             assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
@@ -69,7 +69,7 @@ class EspSandboxTest {
         Path parent = TestApps.build(Path.of("src/test/c/load_by_path.c"), "x86_64");
         Files.copy(parent, esp.resolve("EFI/parent.efi"));
         try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
-            long device = new EspDevice(fw.machine(), new EspSandbox(esp, false)).handle().address();
+            long device = new EspDevice(fw, new EspSandbox(esp, false)).handle().address();
             RunOutcome o = fw.runPayload(Files.readAllBytes(parent), "parent.efi", null, device, DevicePaths.filePath("\\EFI\\parent.efi"));
             String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
             assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
@@ -82,7 +82,7 @@ class EspSandboxTest {
         Path esp = esp();
         byte[] app = Files.readAllBytes(TestApps.build(Path.of("src/test/c/esp_writable.c"), "x86_64"));
         try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
-            long device = new EspDevice(fw.machine(), new EspSandbox(esp, true)).handle().address();
+            long device = new EspDevice(fw, new EspSandbox(esp, true)).handle().address();
             RunOutcome o = fw.runPayload(app, "esp_writable.efi", null, device, DevicePaths.filePath("\\app.efi"));
             String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
             assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);

@@ -1,0 +1,61 @@
+package dev.efiemu.core;
+
+import dev.efiemu.core.boot.ImageServices;
+import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.trap.FunctionSpec;
+import java.util.List;
+
+/**
+ * What a protocol implementation (the protocols module) may use of the firmware: guest memory,
+ * pool memory, the handle database, trapped interface functions, firmware events and the virtual
+ * clock, configuration tables, and LoadImage by device path. {@link Firmware} implements it;
+ * protocols never see the {@link Machine}.
+ */
+public interface ProtocolHost {
+    /** Guest memory, through typed accessors. */
+    GuestMemory memory();
+
+    /** Firmware-owned pool memory of {@code type}, zeroed. */
+    long allocatePool(MemoryType type, long size);
+
+    /** Installs a protocol on {@code handle} (a new handle when null), as firmware-internal code; returns the handle. */
+    Handle installProtocol(Handle handle, Guid guid, long iface);
+
+    /**
+     * Defines the members of a protocol once (one trapped stub each, "Protocol.Member" in traces),
+     * for protocols with many instances (every open EFI_FILE_PROTOCOL) that share them through
+     * {@link #newInterface(long[], int)}. Returns the stubs' addresses.
+     */
+    long[] defineFunctions(String protocol, List<FunctionSpec> functions);
+
+    /** An interface structure in BootServicesData: {@code fields} (function pointers, revisions), then {@code extraBytes} zeroed bytes. */
+    long newInterface(long[] fields, int extraBytes);
+
+    /**
+     * Builds a protocol interface: a structure of function pointers (each a trapped service) in
+     * BootServicesData, with {@code extraBytes} of zeroed data after them. Returns its address.
+     */
+    default long newInterface(String protocol, List<FunctionSpec> functions, int extraBytes) {
+        return newInterface(defineFunctions(protocol, functions), extraBytes);
+    }
+
+    /** A plain wait event owned by the firmware (no notify function), e.g. ConIn.WaitForKey. */
+    long createEvent();
+
+    /** SignalEvent (UEFI spec §7.1) from the firmware side. */
+    void signalEvent(long event);
+
+    /** The virtual clock, in 100 ns units: time passes only when the payload stalls, waits or polls. */
+    long now();
+
+    /** Lets {@code ticks} (100 ns units) of virtual time pass, firing timers as they fall due. */
+    void advanceTime(long ticks);
+
+    /** InstallConfigurationTable (UEFI spec §7.5) from the firmware side. */
+    void installConfigTable(Guid guid, long table);
+
+    /** Lets LoadImage read images named by a device path (a file system's); the last reader set wins. */
+    void imagePathReader(ImageServices.PathReader reader);
+}
