@@ -1,17 +1,16 @@
 package dev.efiemu.cli;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.boot.ImageServices;
-import dev.efiemu.core.handles.DevicePaths;
-import dev.efiemu.core.image.PeImageFile;
-import dev.efiemu.protocols.StandardProtocols;
-import dev.efiemu.protocols.fs.EspDevice;
+import dev.efiemu.session.AtomicFile;
+import dev.efiemu.session.BootError;
+import dev.efiemu.session.BootReport;
+import dev.efiemu.session.BootRequest;
+import dev.efiemu.session.BootSession;
+import dev.efiemu.session.Inputs;
+import dev.efiemu.session.MachineLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -98,84 +97,56 @@ class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        byte[] file = readInput(payload, "payload");
-        byte[] initrdBytes = initrd != null ? readInput(initrd, "initrd") : null;
-        MachineConfig cfg = MachineConfig.defaults().withArch(archOf(file)).withMemory(Sizes.parse(memory)).withSeed(seed)
-                .withBudget(gdb != null ? 0 : budgetSeconds * 1000);
-        cfg = Layouts.apply(cfg, memmap);
-        if ((kexec || kexecDryRun) && !memmap.equals("host")) {
+        if ((kexec || kexecDryRun) && !MachineLayout.isHost(memmap)) {
             throw new InputError("--kexec and --kexec-dry-run need --memmap host: the image must be laid out in this machine's RAM");
         }
+        BootRequest req = request();
         PrintWriter json = null;
-        long t0 = System.nanoTime();
-        try (Firmware fw = new Firmware(cfg, PeImageFile::parse)) {
-            StandardProtocols std = StandardProtocols.install(fw, initrdBytes, keys);
-            FirmwareKeys keys = FirmwareKeys.apply(fw, vars, secureBoot, db, dbx);
-            if (keys.secureBoot() != null) {
-                String refusal = keys.secureBoot().refusal(file, payload.getFileName().toString());
-                if (refusal != null) {
-                    System.err.println("efiemu: " + refusal);
-                    return 1;
-                }
-            }
+        try (BootSession session = BootSession.open(req)) {
+            Firmware fw = session.firmware();
             if (trace != null) GdbOptions.trace(fw.machine(), trace, System.err);
             if (traceJson != null) {
                 PrintWriter w = json = new PrintWriter(Files.newBufferedWriter(traceJson));
                 fw.machine().traps().onCall(e -> w.println(TraceJson.of(e)));
             }
             dev.efiemu.debugger.gdb.GdbStub stub = GdbOptions.attach(fw.machine(), gdb, gdbDetachContinue);
-            long t1 = System.nanoTime();
-            RunOutcome out;
+            BootReport report;
             try {
-                EspDevice.Placement where = EspDevice.servePayload(fw, esp, espWritable, payload, espDisk);
-                out = fw.runPayload(file, payload.getFileName().toString(), cmdline, where.device(), DevicePaths.filePath(where.path()));
-            } catch (ImageServices.LoadFailure e) {
-                System.err.println("efiemu: cannot load " + payload + ": " + e.getMessage());
+                report = session.run();
+            } catch (BootError e) {
                 if (stub != null) stub.close();
-                return 1;
+                throw e;
             }
-            if (stub != null) stub.finish(out);
-            long t2 = System.nanoTime();
-            Summary.print(System.out, fw, out, (t1 - t0) / 1e9, (t2 - t1) / 1e9);
-            Summary.printPcrs(System.out, std.tcg2().log());
-            keys.saveVariables(fw);
+            if (stub != null) stub.finish(report.outcome());
+            Summary.print(System.out, report);
             if (eventlog != null) {
-                byte[] bytes = std.tcg2().log().bytes();
+                byte[] bytes = session.eventLog();
                 AtomicFile.write(eventlog, o -> o.write(bytes));
             }
             if (HandoffOutput.wanted(handoff, handoffJson, kexec, kexecDryRun)) {
-                int rc = HandoffOutput.write(fw, out, handoff, handoffJson, kexec, kexecDryRun, System.out);
+                int rc = HandoffOutput.write(session, report, handoff, handoffJson, kexec, kexecDryRun, System.out);
                 if (rc != 0) return rc;
             }
-            if (out.fault() != null) System.err.print(out.fault().format());
-            return out.success() ? 0 : 1;
+            if (report.outcome().fault() != null) System.err.print(report.outcome().fault().format());
+            return report.outcome().success() ? 0 : 1;
         } finally {
             if (json != null) json.close();
         }
     }
 
-    /** The machine follows the payload: an AArch64 PE gets an AArch64 machine. Anything else is the loader's to refuse. */
-    static dev.efiemu.cpu.Arch archOf(byte[] file) {
-        try {
-            return dev.efiemu.cpu.Arch.fromPeMachine(dev.efiemu.loader.pe.PeImage.parse(file).machine());
-        } catch (RuntimeException e) {
-            return dev.efiemu.cpu.Arch.X86_64;
-        }
+    /** The boot these options describe. */
+    BootRequest request() {
+        return BootRequest.of(payload).withInitrd(initrd).withCmdline(cmdline).withMemmap(memmap).withMemory(Sizes.parse(memory))
+                .withSeed(seed).withBudget(gdb != null ? 0 : budgetSeconds * 1000).withEsp(esp, espWritable, espDisk).withKeys(keys)
+                .withVariables(vars).withSecureBoot(secureBoot, db, dbx);
     }
 
     static byte[] readInput(Path p, String what) {
-        try {
-            if (Files.isDirectory(p)) throw new InputError(what + " " + p + " is a directory");
-            return Files.readAllBytes(p);
-        } catch (NoSuchFileException e) {
-            throw new InputError(what + " " + p + ": no such file");
-        } catch (IOException e) {
-            throw new InputError(what + " " + p + ": " + e.getMessage());
-        }
+        return Inputs.read(p, what);
     }
 
     /** A user input problem: one line, exit 1. */
-    static final class InputError extends RuntimeException {
+    static final class InputError extends BootError {
         InputError(String m) {
             super(m);
         }

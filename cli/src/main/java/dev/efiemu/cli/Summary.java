@@ -1,54 +1,55 @@
 package dev.efiemu.cli;
 
-import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.runtime.VariableStore;
+import dev.efiemu.session.BootReport;
 import java.io.PrintStream;
 import java.util.Map;
 
-/** The run summary: outcome, images, memory by type, configuration tables, variables written, unsupported calls, timings. */
+/** The run summary: outcome, images, memory by type, configuration tables, variables written, unsupported calls, PCRs, timings. */
 final class Summary {
     private Summary() {}
 
-    /** PCRs that the run changed, per bank. */
-    static void printPcrs(PrintStream out, dev.efiemu.protocols.EventLog log) {
-        out.println("PCRs (virtual TPM, " + log.events().size() + " events):");
-        java.util.Set<Integer> touched = new java.util.TreeSet<>();
-        for (var e : log.events()) touched.add(e.pcr());
-        if (touched.isEmpty()) out.println("  (none measured)");
-        for (int pcr : touched) {
-            for (var bank : log.banks()) {
-                out.printf("  %2d %-6s %s%n", pcr, bank.name().toLowerCase(), java.util.HexFormat.of().formatHex(log.pcr(bank, pcr)));
-            }
-        }
-    }
-
-    static void print(PrintStream out, Firmware fw, RunOutcome o, double setupSeconds, double runSeconds) {
-        Machine m = fw.machine();
+    static void print(PrintStream out, BootReport r) {
         out.println();
         out.println("== efiemu summary ==");
-        out.println("outcome:        " + o.kind() + " — " + o.message());
-        out.printf("time:           %.3f s emulation, %.3f s set-up%n", runSeconds, setupSeconds);
-        out.println("engine:         " + m.cpu().engine());
-        out.println("service calls:  " + m.trace().total());
+        out.println("outcome:        " + r.outcome().kind() + " — " + r.outcome().message());
+        out.printf("time:           %.3f s emulation, %.3f s set-up%n", r.runSeconds(), r.setupSeconds());
+        out.println("engine:         " + r.engine());
+        out.println("service calls:  " + r.serviceCalls());
+        long rss = PeakRss.bytes();
+        out.printf("memory:         %d MiB backed in the engine (allocated RAM only)%s%n", r.backedBytes() >> 20,
+                rss > 0 ? String.format(", efiemu peak RSS %d MiB", rss >> 20) : "");
         out.println("images loaded:");
-        for (var i : m.images()) out.printf("  %-24s base 0x%x size 0x%x entry 0x%x%n", i.name(), i.base(), i.size(), i.entry());
+        for (var i : r.images()) out.printf("  %-24s base 0x%x size 0x%x entry 0x%x%n", i.name(), i.base(), i.size(), i.entry());
         out.println("memory by type:");
-        for (Map.Entry<String, Long> e : m.memoryMap().bytesByType().entrySet()) {
+        for (Map.Entry<String, Long> e : r.memoryByType().entrySet()) {
             out.printf("  %-12s %10d KiB%n", e.getKey(), e.getValue() / 1024);
         }
         out.println("configuration tables:");
-        fw.tables().configTables().forEach((g, a) -> out.printf("  %-24s 0x%x%n", dev.efiemu.core.Guids.name(g), a));
+        r.configTables().forEach((g, a) -> out.printf("  %-24s 0x%x%n", g, a));
         out.println("variables written:");
-        var written = fw.variables().writtenByPayload();
-        if (written.isEmpty()) out.println("  (none)");
-        for (VariableStore.Key k : written) {
-            var v = fw.variables().get(k.name(), k.vendor());
-            out.printf("  %s:%s (%s)%n", dev.efiemu.core.Guids.name(k.vendor()), k.name(), v == null ? "deleted" : v.data().length + " bytes");
-        }
+        if (r.variables().isEmpty()) out.println("  (none)");
+        for (String v : r.variables()) out.println("  " + v);
         out.println("unsupported calls:");
-        if (m.traps().unsupportedCalls().isEmpty()) out.println("  (none)");
-        m.traps().unsupportedCalls().forEach((n, c) -> out.printf("  %-40s %d%n", n, c));
+        if (r.unsupported().isEmpty()) out.println("  (none)");
+        r.unsupported().forEach((n, c) -> out.printf("  %-40s %d%n", n, c));
+        out.println("PCRs (virtual TPM, " + r.events() + " events):");
+        if (r.pcrs().isEmpty()) out.println("  (none measured)");
+        for (BootReport.Pcr p : r.pcrs()) out.printf("  %2d %-6s %s%n", p.index(), p.bank(), p.hex());
+    }
+
+    /** The process's peak resident set (VmHWM), for the memory line; 0 where /proc does not tell. */
+    static final class PeakRss {
+        private PeakRss() {}
+
+        static long bytes() {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                    if (line.startsWith("VmHWM:")) return Long.parseLong(line.substring(6).replace("kB", "").strip()) * 1024;
+                }
+            } catch (java.io.IOException | NumberFormatException e) {
+                return 0;
+            }
+            return 0;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.efiemu.cli;
 
+import dev.efiemu.session.VariableFile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -6,32 +6,49 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * kexec_load(2) for an x86_64 memory image (KEXEC_ARCH_X86_64). The only place efiemu touches the
- * host kernel's boot path; errors come back explained, not as a bare errno.
+ * kexec_load(2) and reboot(2) for an x86_64 memory image (KEXEC_ARCH_X86_64): the only place
+ * efiemu touches the host kernel's boot path. Errors come back explained, not as a bare errno.
+ *
+ * <p>Safety net for development and CI machines, where a stray load or reboot would replace the
+ * machine's kernel: when the environment variable {@value #FORBID} is set (the build sets it for
+ * every test JVM), {@link #load} and {@link #exec} refuse instead of calling the kernel. Real
+ * kexec runs only where it is not set: on the user's machine and inside the kexec lab's guest.
  */
 public final class Kexec {
     static final long SYS_KEXEC_LOAD = 246; // x86_64
+    static final long SYS_REBOOT = 169;
     static final long KEXEC_ARCH_X86_64 = 62L << 16;
+    static final int LINUX_REBOOT_MAGIC1 = 0xfee1dead, LINUX_REBOOT_MAGIC2 = 672274793;
+    static final int LINUX_REBOOT_CMD_KEXEC = 0x45584543;
     public static final int MAX_SEGMENTS = 16; // KEXEC_SEGMENT_MAX
+    /** Set in the environment to make {@link #load} and {@link #exec} refuse (tests on real machines). */
+    public static final String FORBID = "EFIEMU_FORBID_KEXEC";
 
     /** One piece of the image: bytes for physical address {@code address} (page aligned). */
     public record Segment(long address, byte[] bytes) {}
 
     interface LibC extends Library {
         NativeLong syscall(NativeLong number, Object... args) throws LastErrorException;
+
+        void sync();
     }
 
     private Kexec() {}
 
-    /** Loads the image so that the next {@code kexec -e} / {@code systemctl kexec} runs it. */
+    private static void guard(String what) {
+        if (System.getenv(FORBID) != null) {
+            throw new IllegalStateException(what + " refused: " + FORBID + " is set (a development or CI machine must never kexec)");
+        }
+    }
+
+    /** Loads the image so that the next {@code kexec -e} / {@code systemctl kexec} / {@link #exec} runs it. */
     public static void load(long entry, List<Segment> segments) {
         if (segments.size() > MAX_SEGMENTS) throw new IllegalArgumentException("more than " + MAX_SEGMENTS + " segments");
+        guard("kexec_load");
         LibC libc = Native.load("c", LibC.class);
         List<Memory> keep = new ArrayList<>();
         Memory table = new Memory(32L * segments.size());
@@ -50,25 +67,25 @@ public final class Kexec {
             libc.syscall(new NativeLong(SYS_KEXEC_LOAD), new NativeLong(entry), new NativeLong(segments.size()), table,
                     new NativeLong(KEXEC_ARCH_X86_64));
         } catch (LastErrorException e) {
-            throw new IllegalStateException(explain(e.getErrorCode(), lockdown(), loadDisabled()));
+            throw new IllegalStateException(explain(e.getErrorCode(), HostState.read().lockdown(), HostState.read().loadDisabled()));
         } finally {
             keep.clear();
         }
     }
 
-    static String lockdown() {
+    /**
+     * Reboots into the loaded image now, like {@code kexec -e}: file systems are synced, nothing is
+     * shut down cleanly (use {@code systemctl kexec} for that). Returns only on failure.
+     */
+    public static void exec() {
+        guard("reboot(LINUX_REBOOT_CMD_KEXEC)");
+        LibC libc = Native.load("c", LibC.class);
+        libc.sync();
         try {
-            return Files.readString(Path.of("/sys/kernel/security/lockdown")).strip();
-        } catch (Exception e) {
-            return "";
-        }
-    }
-
-    static boolean loadDisabled() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/kexec_load_disabled")).strip().equals("1");
-        } catch (Exception e) {
-            return false;
+            libc.syscall(new NativeLong(SYS_REBOOT), LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, Pointer.NULL);
+        } catch (LastErrorException e) {
+            throw new IllegalStateException("reboot(LINUX_REBOOT_CMD_KEXEC) failed: errno " + e.getErrorCode()
+                    + (e.getErrorCode() == 22 ? " (EINVAL: no kexec image is loaded)" : e.getErrorCode() == 1 ? " (EPERM: needs CAP_SYS_BOOT)" : ""));
         }
     }
 
@@ -76,17 +93,13 @@ public final class Kexec {
     public static String explain(int errno, String lockdown, boolean disabled) {
         return switch (errno) {
             case 1 -> {
-                if (lockdown.contains("[integrity]") || lockdown.contains("[confidentiality]")) {
-                    yield "kexec_load: EPERM: the kernel is locked down (" + lockdown + "), as it is under Secure Boot. "
-                            + "Only kexec_file_load is allowed then, and it loads only a signed kernel file, not a memory image "
-                            + "like efiemu's hand-off; boot without lockdown (or with Secure Boot off) to use it.";
-                }
+                if (HostState.lockedDown(lockdown)) yield "kexec_load: EPERM: " + HostState.LOCKDOWN_EXPLAINED.formatted(lockdown);
                 if (disabled) yield "kexec_load: EPERM: kexec_load is disabled (/proc/sys/kernel/kexec_load_disabled = 1) until the next boot.";
                 yield "kexec_load: EPERM: needs root (CAP_SYS_BOOT).";
             }
             case 16 -> "kexec_load: EBUSY: another kexec image is loaded or being loaded; unload it with 'kexec -u' first.";
             case 22 -> "kexec_load: EINVAL: the kernel refused the segment list (overlapping or unaligned segments, or an entry outside them).";
-            case 99 -> "kexec_load: EADDRNOTAVAIL: a segment lies outside the memory the kernel lets kexec use (check --kexec-dry-run).";
+            case 99 -> "kexec_load: EADDRNOTAVAIL: a segment lies outside the memory the kernel lets kexec use (check --dry-run).";
             case 12 -> "kexec_load: ENOMEM: the kernel could not allocate memory for the image.";
             case 38 -> "kexec_load: ENOSYS: this kernel was built without CONFIG_KEXEC.";
             default -> "kexec_load failed with errno " + errno + ".";

@@ -1,4 +1,4 @@
-package dev.efiemu.cli;
+package dev.efiemu.session;
 
 import dev.efiemu.core.Firmware;
 import dev.efiemu.loader.FormatException;
@@ -11,17 +11,17 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** What --vars, --secure-boot, --db and --dbx set up before the payload starts. */
-record FirmwareKeys(SecureBoot secureBoot, Path ownStore) {
+public record FirmwareKeys(SecureBoot secureBoot, Path ownStore) {
 
-    static FirmwareKeys apply(Firmware fw, Path vars, boolean secureBoot, List<Path> db, List<Path> dbx) throws IOException {
+    public static FirmwareKeys apply(Firmware fw, Path vars, boolean secureBoot, List<Path> db, List<Path> dbx) throws IOException {
         EdkVariableStore ovmf = null;
         Path own = null;
         if (vars != null) {
-            if (Files.isRegularFile(vars) && EdkVariableStore.looksLikeFirmwareVolume(RunCommand.readInput(vars, "--vars"))) {
+            if (Files.isRegularFile(vars) && EdkVariableStore.looksLikeFirmwareVolume(Inputs.read(vars, "--vars"))) {
                 try {
                     ovmf = EdkVariableStore.parse(Files.readAllBytes(vars));
                 } catch (FormatException e) {
-                    throw new RunCommand.InputError("--vars " + vars + ": " + e.getMessage());
+                    throw new BootError("--vars " + vars + ": " + e.getMessage());
                 }
                 SecureBoot.importVariables(fw, ovmf);
             } else {
@@ -30,7 +30,7 @@ record FirmwareKeys(SecureBoot secureBoot, Path ownStore) {
             }
         }
         if (!secureBoot) {
-            if (!db.isEmpty() || !dbx.isEmpty()) throw new RunCommand.InputError("--db and --dbx need --secure-boot");
+            if (!db.isEmpty() || !dbx.isEmpty()) throw new BootError("--db and --dbx need --secure-boot");
             return new FirmwareKeys(null, own);
         }
         TrustStore.Builder keys = TrustStore.builder();
@@ -39,17 +39,17 @@ record FirmwareKeys(SecureBoot secureBoot, Path ownStore) {
             for (Path p : dbx) keys.addDbxFile(p);
             if (ovmf != null) keys.addVarsFile(vars);
         } catch (FormatException e) {
-            throw new RunCommand.InputError(e.getMessage());
+            throw new BootError(e.getMessage());
         }
         TrustStore store = keys.build();
         if (store.allowedCerts().isEmpty() && store.allowedHashes().isEmpty()) {
-            throw new RunCommand.InputError("--secure-boot needs keys: --db CERT|ESL, or --vars with an OVMF VARS file that has a db");
+            throw new BootError("--secure-boot needs keys: --db CERT|ESL, or --vars with an OVMF VARS file that has a db");
         }
         return new FirmwareKeys(SecureBoot.enable(fw, store, ovmf), own);
     }
 
     /** Writes the payload's non-volatile variables back to efiemu's own store file, if one was given. */
-    void saveVariables(Firmware fw) throws IOException {
+    public void saveVariables(Firmware fw) throws IOException {
         if (ownStore != null) VariableFile.save(ownStore, fw.variables());
     }
 }

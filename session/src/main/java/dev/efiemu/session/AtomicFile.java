@@ -1,4 +1,4 @@
-package dev.efiemu.cli;
+package dev.efiemu.session;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -8,14 +8,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Writes a file completely or not at all: a temporary file beside it, renamed into place. */
-final class AtomicFile {
-    interface Body {
+public final class AtomicFile {
+    public interface Body {
         void write(OutputStream out) throws IOException;
     }
 
     private AtomicFile() {}
 
-    static void write(Path target, Body body) throws IOException {
+    public static void write(Path target, Body body) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
         try {

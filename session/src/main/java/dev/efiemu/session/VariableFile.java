@@ -1,4 +1,4 @@
-package dev.efiemu.cli;
+package dev.efiemu.session;
 
 import dev.efiemu.core.Guid;
 import dev.efiemu.core.runtime.VariableStore;
@@ -13,8 +13,8 @@ import java.util.HexFormat;
  * line, "vendor-guid TAB name TAB attributes(hex) TAB data(hex)". Loaded before the run; the
  * non-volatile variables are written back after it, atomically.
  */
-final class VariableFile {
-    static final String HEADER = "# efiemu variable store v1";
+public final class VariableFile {
+    public static final String HEADER = "# efiemu variable store v1";
 
     private VariableFile() {}
 
@@ -29,7 +29,7 @@ final class VariableFile {
                 if (f.length != 4) throw new IllegalArgumentException("expected 4 tab-separated fields");
                 store.put(f[1], Guid.parse(f[0]), Integer.parseUnsignedInt(f[2], 16), HexFormat.of().parseHex(f[3]));
             } catch (IllegalArgumentException e) {
-                throw new RunCommand.InputError("--vars " + p + " line " + n + ": " + e.getMessage());
+                throw new BootError("--vars " + p + " line " + n + ": " + e.getMessage());
             }
         }
     }

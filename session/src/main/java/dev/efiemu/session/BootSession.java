@@ -1,0 +1,195 @@
+package dev.efiemu.session;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.core.Guids;
+import dev.efiemu.core.Machine;
+import dev.efiemu.core.MachineConfig;
+import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.boot.ImageServices;
+import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handoff.Handoff;
+import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.runtime.VariableStore;
+import dev.efiemu.cpu.Arch;
+import dev.efiemu.loader.pe.PeImage;
+import dev.efiemu.protocols.EventLog;
+import dev.efiemu.protocols.StandardProtocols;
+import dev.efiemu.protocols.fs.EspDevice;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * One boot of one payload: the firmware built for a {@link BootRequest}, the payload run in it, and
+ * what can be made of the result (a {@link BootReport}, the hand-off). The command line's
+ * {@code run}, {@code kexec}, {@code debug} and {@code demo}, the tests and the kexec lab all boot
+ * through this class, so there is one recipe.
+ *
+ * <pre>
+ *   try (BootSession s = BootSession.open(BootRequest.of(uki).withEsp(esp, false, false))) {
+ *       BootReport r = s.run();
+ *       Handoff h = s.handoff(HostTables.none());
+ *   }
+ * </pre>
+ */
+public final class BootSession implements AutoCloseable {
+    private final BootRequest request;
+    private final byte[] payload;
+    private final Firmware fw;
+    private final StandardProtocols std;
+    private final FirmwareKeys keys;
+    private final long openedNanos;
+    private RunOutcome outcome;
+    private BootReport report;
+
+    private BootSession(BootRequest request, byte[] payload, Firmware fw, StandardProtocols std, FirmwareKeys keys, long t0) {
+        this.request = request;
+        this.payload = payload;
+        this.fw = fw;
+        this.std = std;
+        this.keys = keys;
+        this.openedNanos = t0;
+    }
+
+    /**
+     * Reads the inputs and builds the machine: firmware, consoles, RNG, TCG2, the initrd, variables
+     * and Secure Boot keys. Under Secure Boot an image the db does not allow is refused here, before
+     * a single guest instruction runs.
+     *
+     * @throws BootError for input problems and refusals (one line, nothing run)
+     */
+    public static BootSession open(BootRequest r) {
+        long t0 = System.nanoTime();
+        byte[] file = Inputs.read(r.payload(), "payload");
+        byte[] initrd = r.initrd() != null ? Inputs.read(r.initrd(), "initrd") : null;
+        MachineConfig cfg = MachineConfig.defaults().withArch(archOf(file)).withMemory(r.memoryBytes()).withSeed(r.seed())
+                .withBudget(r.budgetMillis()).withConsole(r.console());
+        var layout = MachineLayout.parse(r.memmap());
+        if (layout != null) cfg = cfg.withLayout(layout);
+        Firmware fw = new Firmware(cfg, PeImageFile::parse);
+        try {
+            StandardProtocols std = StandardProtocols.install(fw, initrd, r.keys());
+            FirmwareKeys keys = FirmwareKeys.apply(fw, r.vars(), r.secureBoot(), r.db(), r.dbx());
+            if (keys.secureBoot() != null) {
+                String refusal = keys.secureBoot().refusal(file, r.payload().getFileName().toString());
+                if (refusal != null) throw new BootError(refusal);
+            }
+            return new BootSession(r, file, fw, std, keys, t0);
+        } catch (IOException e) {
+            fw.close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            fw.close();
+            throw e;
+        }
+    }
+
+    /** The machine follows the payload: an AArch64 PE gets an AArch64 machine; anything else is the loader's to refuse. */
+    static Arch archOf(byte[] file) {
+        try {
+            return Arch.fromPeMachine(PeImage.parse(file).machine());
+        } catch (RuntimeException e) {
+            return Arch.X86_64;
+        }
+    }
+
+    /** The firmware, for what a front end attaches before the run (trace printers, a debugger). */
+    public Firmware firmware() {
+        return fw;
+    }
+
+    /** The protocols every machine has (console, TCG2 with its event log). */
+    public StandardProtocols protocols() {
+        return std;
+    }
+
+    /**
+     * Runs the payload from its entry point until it exits the boot services, returns, resets,
+     * faults or runs out of budget; then writes the payload's variables back to efiemu's own
+     * variable store (if one was given).
+     *
+     * @throws BootError when the payload cannot be loaded at all (not a PE image, wrong machine)
+     */
+    public BootReport run() {
+        if (report != null) throw new IllegalStateException("this session has run");
+        long t1 = System.nanoTime();
+        try {
+            EspDevice.Placement where = EspDevice.servePayload(fw, request.esp(), request.espWritable(), request.payload(), request.espDisk());
+            outcome = fw.runPayload(payload, request.payload().getFileName().toString(), request.cmdline(), where.device(),
+                    DevicePaths.filePath(where.path()));
+        } catch (ImageServices.LoadFailure e) {
+            throw new BootError("cannot load " + request.payload() + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new BootError("--esp " + request.esp() + ": " + e.getMessage());
+        }
+        long t2 = System.nanoTime();
+        try {
+            keys.saveVariables(fw);
+        } catch (IOException e) {
+            throw new BootError("--vars " + request.vars() + ": cannot write the variable store: " + e.getMessage());
+        }
+        report = report(outcome, (t1 - openedNanos) / 1e9, (t2 - t1) / 1e9);
+        return report;
+    }
+
+    private BootReport report(RunOutcome o, double setup, double run) {
+        Machine m = fw.machine();
+        List<BootReport.Image> images = new ArrayList<>();
+        for (var i : m.images()) images.add(new BootReport.Image(i.name(), i.base(), i.size(), i.entry()));
+        Map<String, Long> tables = new LinkedHashMap<>();
+        fw.tables().configTables().forEach((g, a) -> tables.put(Guids.name(g), a));
+        List<String> vars = new ArrayList<>();
+        for (VariableStore.Key k : fw.variables().writtenByPayload()) {
+            var v = fw.variables().get(k.name(), k.vendor());
+            vars.add(String.format("%s:%s (%s)", Guids.name(k.vendor()), k.name(), v == null ? "deleted" : v.data().length + " bytes"));
+        }
+        EventLog log = std.tcg2().log();
+        Set<Integer> touched = new TreeSet<>();
+        for (var e : log.events()) touched.add(e.pcr());
+        List<BootReport.Pcr> pcrs = new ArrayList<>();
+        for (int pcr : touched) {
+            for (var bank : log.banks()) pcrs.add(new BootReport.Pcr(pcr, bank.name().toLowerCase(), HexFormat.of().formatHex(log.pcr(bank, pcr))));
+        }
+        return new BootReport(o, setup, run, String.valueOf(m.cpu().engine()), m.trace().total(), List.copyOf(images),
+                m.memoryMap().bytesByType(), tables, List.copyOf(vars), new LinkedHashMap<>(m.traps().unsupportedCalls()), List.copyOf(pcrs),
+                log.events().size(), m.backing().bytes());
+    }
+
+    /** The report of the run (after {@link #run}). */
+    public BootReport report() {
+        if (report == null) throw new IllegalStateException("not run yet");
+        return report;
+    }
+
+    /** The TCG2 event log the payload built, crypto-agile binary format. */
+    public byte[] eventLog() {
+        return std.tcg2().log().bytes();
+    }
+
+    /**
+     * The bootable hand-off of the ExitBootServices state: segments and the trampoline entries,
+     * with the host's ACPI and SMBIOS addresses filled in for a kexec hand-off.
+     *
+     * @throws BootError when there is none (the payload did not reach ExitBootServices, or the architecture has no hand-off yet)
+     */
+    public Handoff handoff(HostTables host) {
+        if (outcome == null || outcome.kind() != RunOutcome.Kind.EXIT_BOOT_SERVICES) {
+            throw new BootError("no hand-off: the payload did not reach ExitBootServices");
+        }
+        if (fw.trampoline() == null) {
+            throw new BootError("no hand-off: it exists for x86_64 payloads only so far (this one is " + fw.config().arch() + ")");
+        }
+        return Handoff.capture(fw, outcome.handoff(), host.acpi20(), host.smbios());
+    }
+
+    @Override
+    public void close() {
+        fw.close();
+    }
+}

@@ -1,0 +1,72 @@
+package dev.efiemu.session;
+
+import dev.efiemu.core.memory.HostMemoryLayout;
+import dev.efiemu.core.memory.MemoryMap;
+import dev.efiemu.core.memory.PlatformLayout;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The target machine's physical memory map, as the user names it: the QEMU q35 preset with a RAM
+ * size ({@code q35}, for hand-offs booted in QEMU), this host's RAM ({@code host}, for kexec), or a
+ * map in /proc/iomem format read from a file.
+ */
+public final class MachineLayout {
+    private MachineLayout() {}
+
+    /** True for the spec that means "this host": what kexec needs. */
+    public static boolean isHost(String spec) {
+        return "host".equals(spec);
+    }
+
+    /**
+     * The layout {@code spec} names, or null for the q35 preset (the machine then uses its RAM size).
+     *
+     * @throws BootError for a file that is missing or holds no usable RAM
+     */
+    public static Supplier<MemoryMap> parse(String spec) {
+        return switch (spec) {
+            case "q35", "qemu-q35" -> null;
+            case "host" -> MachineLayout::host;
+            default -> {
+                Path f = Path.of(spec);
+                if (!Files.isRegularFile(f)) {
+                    throw new BootError("--memmap " + spec + ": use q35, host, or an existing file in /proc/iomem format");
+                }
+                String text = new String(Inputs.read(f, "--memmap"), StandardCharsets.UTF_8);
+                List<HostMemoryLayout.Range> ranges = HostMemoryLayout.parseIomemTopLevel(text);
+                if (ranges.stream().noneMatch(r -> r.ram() && r.end() - r.start() >= (64L << 20))) {
+                    throw new BootError("--memmap " + f + ": no 'System RAM' range of at least 64 MiB in it");
+                }
+                List<HostMemoryLayout.Range> crash = HostMemoryLayout.findIomem(text, "Crash kernel");
+                yield () -> HostMemoryLayout.toMemoryMap(ranges, crash);
+            }
+        };
+    }
+
+    /** The q35 preset for {@code ramBytes} of RAM. */
+    public static MemoryMap q35(long ramBytes) {
+        return PlatformLayout.q35(ramBytes);
+    }
+
+    /** This host's memory map (firmware memmap, else /proc/iomem), with the crash kernel kept out. */
+    public static MemoryMap host() {
+        try {
+            String iomem = Files.readString(Path.of("/proc/iomem"));
+            List<HostMemoryLayout.Range> crash = HostMemoryLayout.findIomem(iomem, "Crash kernel");
+            Path sysfs = Path.of("/sys/firmware/memmap");
+            List<HostMemoryLayout.Range> ranges = Files.isDirectory(sysfs) ? HostMemoryLayout.readSysfs(sysfs)
+                    : HostMemoryLayout.parseIomemTopLevel(iomem);
+            if (ranges.stream().noneMatch(r -> r.ram() && r.end() > r.start() + (1 << 20))) {
+                throw new BootError("--memmap host: no System RAM visible in /sys/firmware/memmap or /proc/iomem (not root?)");
+            }
+            return HostMemoryLayout.toMemoryMap(ranges, crash);
+        } catch (IOException e) {
+            throw new BootError("--memmap host: cannot read the host memory map: " + e.getMessage());
+        }
+    }
+}
