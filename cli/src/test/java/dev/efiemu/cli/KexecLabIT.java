@@ -1,0 +1,164 @@
+package dev.efiemu.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.efiemu.fixtures.Fixtures;
+import dev.efiemu.fixtures.lab.LabGuest;
+import dev.efiemu.fixtures.lab.LabImage;
+import dev.efiemu.fixtures.lab.Scenario;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kexec lab: real kexec, inside QEMU TCG guests (never on the machine that runs the tests).
+ * Each test boots the Debian cloud kernel with an initramfs holding a Java runtime, the packaged
+ * efiemu.jar and a scenario; efiemu runs a real payload on the guest's own memory map, loads the
+ * hand-off with kexec_load and reboots into it; the test passes when the kexec'd kernel's initrd
+ * prints the marker. The scenarios cover, between them, a plain kernel and a UKI from an ESP (with
+ * a credential), 3 GiB (RAM above 4 GiB) and 1.5 GiB of RAM, AMD and Intel CPUs, and SeaBIOS- and
+ * OVMF-booted hosts; two more check the refusals. A failing guest ends its test at once with the
+ * serial console in the message.
+ */
+class KexecLabIT {
+    static final Duration TIMEOUT = Duration.ofMinutes(5);
+    static final String AMD = "max", INTEL = "max,vendor=GenuineIntel";
+
+    static Fixtures fx;
+    static Path base, app;
+
+    @BeforeAll
+    static void lab() {
+        fx = Fixtures.cache();
+        fx.requireFetched();
+        LabImage image = LabImage.cache(fx);
+        base = image.base();
+        Path jar = Path.of(System.getProperty("efiemu.jar", "target/efiemu.jar"));
+        assertTrue(Files.isRegularFile(jar), "the packaged jar " + jar + " (the lab runs after package)");
+        app = image.app(jar, unicornLibrary());
+    }
+
+    static Path unicornLibrary() {
+        String c = System.getenv("EFIEMU_CACHE");
+        Path cache = c != null && !c.isBlank() ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "efiemu");
+        Path lib = cache.resolve("unicorn/2.1.4/libunicorn.so.2");
+        assertTrue(Files.isRegularFile(lib), lib + " (scripts/setup.sh fetches it)");
+        return lib;
+    }
+
+    /** Boots the scenario; the console transcript is kept in target/kexec-lab/NAME.log. */
+    static LabGuest.Run boot(Path tmp, String name, Scenario s, LabGuest.Machine m, String append) throws Exception {
+        Path scenario = s.write(tmp.resolve("scenario.cpio"));
+        LabGuest.Run r = new LabGuest(fx, List.of(base, app, scenario)).boot(m, append, l -> l.contains(Fixtures.MARKER), TIMEOUT);
+        Path logs = Files.createDirectories(Path.of("target", "kexec-lab"));
+        Files.writeString(logs.resolve(name + ".log"), "# " + m.describe() + "\n# " + r.ending() + String.format(" after %.1f s%n", r.seconds())
+                + r.text() + "\n");
+        return r;
+    }
+
+    /** What every successful scenario shows: the guest came up as asked, efiemu loaded, the next kernel printed the marker. */
+    static void assertKexeced(LabGuest.Run r, LabGuest.Machine m, String vendor) {
+        assertTrue(r.success(), r.report());
+        String up = r.lines("LAB-UP").stream().findFirst().orElse("");
+        assertTrue(up.contains(vendor), "guest CPU vendor " + vendor + ": " + up);
+        assertTrue(up.contains(m.firmware() == LabGuest.Firmware.OVMF ? "boot=efi" : "boot=bios"), up);
+        assertFalse(r.lines("validation against /proc/iomem: ok").isEmpty(), r.report());
+        assertTrue(r.lines("Linux version").size() >= 1, "the kexec'd kernel booted: " + r.report());
+    }
+
+    /** Segment start addresses from the plan efiemu printed ("  0  mem 0x...-0x..."). */
+    static List<Long> segmentStarts(LabGuest.Run r) {
+        Pattern p = Pattern.compile("^\\s*\\d+\\s+mem 0x([0-9a-f]+)-0x([0-9a-f]+)");
+        return r.transcript().stream().map(p::matcher).filter(Matcher::find).map(m -> Long.parseUnsignedLong(m.group(1), 16)).toList();
+    }
+
+    /**
+     * The UKI from a virtual ESP, chosen as systemd-boot's default entry, with a credential; loaded
+     * by {@code efiemu kexec}, executed separately (as systemctl kexec would). AMD CPU, SeaBIOS,
+     * 3 GiB: RAM above 4 GiB, and a segment there.
+     */
+    @Test
+    void ukiFromTheEspWithACredentialOnAnAmdBiosHostWith3GiB(@TempDir Path tmp) throws Exception {
+        LabGuest.Machine m = new LabGuest.Machine("3G", AMD, LabGuest.Firmware.SEABIOS);
+        Scenario s = new Scenario()
+                .file("/esp/EFI/Linux/debian.efi", fx.uki())
+                .text("/esp/loader/credentials/lab.cred", "efiemu-lab-credential\n")
+                .text("/esp/loader/loader.conf", "default debian*\ntimeout 0\n")
+                .run("""
+                        efiemu kexec --esp /esp --seed 1 || { echo "LAB-FAIL: efiemu kexec exited $?"; exit 1; }
+                        echo "LAB-LOADED kexec_loaded=$(cat /sys/kernel/kexec_loaded)"
+                        kexec-exec
+                        """);
+        LabGuest.Run r = boot(tmp, "uki-esp-amd-bios-3g", s, m, "quiet");
+        assertKexeced(r, m, "AuthenticAMD");
+        assertFalse(r.lines("LAB-LOADED kexec_loaded=1").isEmpty(), r.report());
+        assertFalse(r.lines("entry debian.efi of /esp").isEmpty(), "the default entry was picked: " + r.report());
+        assertFalse(r.lines("EFIEMU-EXTRA /.extra/global_credentials/lab.cred").isEmpty(),
+                "the credential reached the kexec'd initrd: " + r.report());
+        assertTrue(segmentStarts(r).stream().anyMatch(a -> a >= 1L << 32), "a segment above 4 GiB: " + segmentStarts(r));
+    }
+
+    /**
+     * A plain EFI-stub kernel with --initrd and --cmdline, executed by efiemu itself (--exec).
+     * Intel CPU, SeaBIOS, 1.5 GiB: efiemu runs under memory pressure.
+     */
+    @Test
+    void plainKernelWithInitrdOnAnIntelBiosHostWith1536MiB(@TempDir Path tmp) throws Exception {
+        LabGuest.Machine m = new LabGuest.Machine("1536M", INTEL, LabGuest.Firmware.SEABIOS);
+        Scenario s = new Scenario()
+                .file("/payload/vmlinuz", fx.cloudKernel())
+                .file("/payload/initrd.img", fx.markerInitrd())
+                .run("""
+                        efiemu kexec /payload/vmlinuz --initrd /payload/initrd.img --cmdline "console=ttyS0 panic=-1 lab=plain" --seed 2 --exec
+                        echo "LAB-FAIL: efiemu kexec --exec returned (exit $?)"
+                        """);
+        LabGuest.Run r = boot(tmp, "kernel-intel-bios-1536m", s, m, "quiet");
+        assertKexeced(r, m, "GenuineIntel");
+        assertTrue(r.lines(Fixtures.MARKER).get(0).contains("lab=plain"), "the command line reached the kernel: " + r.report());
+    }
+
+    /**
+     * The UKI on an OVMF-booted host (EFI system table, ACPI and SMBIOS from firmware, runtime
+     * services): the hand-off takes ACPI and SMBIOS from the host's configuration tables.
+     */
+    @Test
+    void ukiOnAnIntelEfiHostWith3GiB(@TempDir Path tmp) throws Exception {
+        LabGuest.Machine m = new LabGuest.Machine("3G", INTEL, LabGuest.Firmware.OVMF);
+        Scenario s = new Scenario()
+                .file("/payload/uki.efi", fx.uki())
+                .run("""
+                        grep -E 'ACPI20|SMBIOS' /sys/firmware/efi/systab | sed 's/^/LAB-SYSTAB /'
+                        efiemu kexec /payload/uki.efi --seed 3 --exec
+                        echo "LAB-FAIL: efiemu kexec --exec returned (exit $?)"
+                        """);
+        LabGuest.Run r = boot(tmp, "uki-intel-efi-3g", s, m, "quiet");
+        assertKexeced(r, m, "GenuineIntel");
+        String acpi = r.lines("LAB-SYSTAB ACPI20=").get(0).replaceAll(".*ACPI20=", "").strip();
+        assertFalse(r.lines("host tables:    ACPI 2.0 RSDP " + acpi).isEmpty(), "the host's RSDP was passed on: " + r.report());
+    }
+
+    /** A plain kernel on an OVMF-booted AMD host with 1.5 GiB, loaded and executed separately. */
+    @Test
+    void plainKernelOnAnAmdEfiHostWith1536MiB(@TempDir Path tmp) throws Exception {
+        LabGuest.Machine m = new LabGuest.Machine("1536M", AMD, LabGuest.Firmware.OVMF);
+        Scenario s = new Scenario()
+                .file("/payload/vmlinuz", fx.cloudKernel())
+                .file("/payload/initrd.img", fx.markerInitrd())
+                .run("""
+                        efiemu kexec /payload/vmlinuz --initrd /payload/initrd.img --cmdline "console=ttyS0 panic=-1 lab=efi-amd" --seed 4 \
+                            || { echo "LAB-FAIL: efiemu kexec exited $?"; exit 1; }
+                        kexec-exec
+                        """);
+        LabGuest.Run r = boot(tmp, "kernel-amd-efi-1536m", s, m, "quiet");
+        assertKexeced(r, m, "AuthenticAMD");
+        assertTrue(r.lines(Fixtures.MARKER).get(0).contains("lab=efi-amd"), r.report());
+    }
+}
