@@ -56,8 +56,12 @@ class KexecLabIT {
 
     /** Boots the scenario; the console transcript is kept in target/kexec-lab/NAME.log. */
     static LabGuest.Run boot(Path tmp, String name, Scenario s, LabGuest.Machine m, String append) throws Exception {
+        return boot(tmp, name, s, m, append, Fixtures.MARKER);
+    }
+
+    static LabGuest.Run boot(Path tmp, String name, Scenario s, LabGuest.Machine m, String append, String successLine) throws Exception {
         Path scenario = s.write(tmp.resolve("scenario.cpio"));
-        LabGuest.Run r = new LabGuest(fx, List.of(base, app, scenario)).boot(m, append, l -> l.contains(Fixtures.MARKER), TIMEOUT);
+        LabGuest.Run r = new LabGuest(fx, List.of(base, app, scenario)).boot(m, append, l -> l.contains(successLine), TIMEOUT);
         Path logs = Files.createDirectories(Path.of("target", "kexec-lab"));
         Files.writeString(logs.resolve(name + ".log"), "# " + m.describe() + "\n# " + r.ending() + String.format(" after %.1f s%n", r.seconds())
                 + r.text() + "\n");
@@ -160,5 +164,88 @@ class KexecLabIT {
         LabGuest.Run r = boot(tmp, "kernel-amd-efi-1536m", s, m, "quiet");
         assertKexeced(r, m, "AuthenticAMD");
         assertTrue(r.lines(Fixtures.MARKER).get(0).contains("lab=efi-amd"), r.report());
+    }
+
+    /** "LAB-RC name=N ..." lines the refusal scenarios print: name → exit status. */
+    static int rc(LabGuest.Run r, String name) {
+        String line = r.lines("LAB-RC " + name + "=").stream().findFirst().orElseThrow(() -> new AssertionError("no LAB-RC " + name + ": " + r.report()));
+        return Integer.parseInt(line.replaceAll(".*LAB-RC " + name + "=(\\d+).*", "$1"));
+    }
+
+    /** The efiemu error line printed just before "LAB-RC name=" (efiemu prints one line on stderr). */
+    static String errorBefore(LabGuest.Run r, String name) {
+        List<String> t = r.transcript();
+        for (int i = 0; i < t.size(); i++) {
+            if (t.get(i).contains("LAB-RC " + name + "=")) {
+                for (int j = i - 1; j >= 0; j--) if (t.get(j).startsWith("efiemu: ")) return t.get(j);
+            }
+        }
+        throw new AssertionError("no efiemu error line before LAB-RC " + name + ": " + r.report());
+    }
+
+    /**
+     * Refused before anything runs, with one line each: a user without CAP_SYS_BOOT, and a kernel
+     * in lockdown (booted with lockdown=integrity, as distributions are under Secure Boot).
+     */
+    @Test
+    void refusalsForAnUnprivilegedUserAndALockedDownKernel(@TempDir Path tmp) throws Exception {
+        LabGuest.Machine m = new LabGuest.Machine("1536M", AMD, LabGuest.Firmware.SEABIOS);
+        Scenario s = new Scenario()
+                .file("/payload/vmlinuz", fx.cloudKernel())
+                .run("""
+                        sed 's/^/LAB-LOCKDOWN /' /sys/kernel/security/lockdown
+                        su -s /bin/sh nobody -c "/opt/efiemu/bin/efiemu kexec /payload/vmlinuz"
+                        echo "LAB-RC nonroot=$? loaded=$(cat /sys/kernel/kexec_loaded)"
+                        efiemu kexec /payload/vmlinuz
+                        echo "LAB-RC lockdown=$? loaded=$(cat /sys/kernel/kexec_loaded)"
+                        echo LAB-DONE-REFUSALS
+                        """);
+        LabGuest.Run r = boot(tmp, "refusals-nonroot-lockdown", s, m, "quiet lockdown=integrity", "LAB-DONE-REFUSALS");
+        assertTrue(r.success(), r.report());
+        assertFalse(r.lines("LAB-LOCKDOWN none [integrity] confidentiality").isEmpty(), r.report());
+        assertEquals(1, rc(r, "nonroot"), r.report());
+        assertTrue(errorBefore(r, "nonroot").contains("CAP_SYS_BOOT"), r.report());
+        assertEquals(1, rc(r, "lockdown"), r.report());
+        String locked = errorBefore(r, "lockdown");
+        assertTrue(locked.contains("locked down") && locked.contains("kexec_file_load"), locked);
+        assertEquals(2, r.lines("loaded=0").size(), "nothing was loaded: " + r.report());
+    }
+
+    /**
+     * Refused with one line and nothing loaded: a payload that faults, a hand-off that does not fit
+     * the host's RAM (laid out on a memory map that is not this host's), and kexec_load disabled by
+     * sysctl.
+     */
+    @Test
+    void refusalsForAFaultingPayloadABadLayoutAndDisabledKexec(@TempDir Path tmp) throws Exception {
+        LabGuest.Machine m = new LabGuest.Machine("1536M", INTEL, LabGuest.Firmware.SEABIOS);
+        Path repo = Path.of(System.getProperty("efiemu.repo", "..")).toAbsolutePath().normalize();
+        Path fault = dev.efiemu.fixtures.TestApps.build(repo.resolve("emulator-core/src/test/c/fault_unmapped.c"), dev.efiemu.fixtures.TestApps.Arch.X86_64);
+        Scenario s = new Scenario()
+                .file("/payload/vmlinuz", fx.cloudKernel())
+                .file("/payload/initrd.img", fx.markerInitrd())
+                .file("/payload/fault.efi", fault)
+                // RAM up to 2 GiB: more than this 1.5 GiB guest has, so allocations land where it has none
+                .text("/payload/not-this-host.iomem", "00001000-0009efff : System RAM\n00100000-7fffffff : System RAM\n")
+                .run("""
+                        efiemu kexec /payload/fault.efi
+                        echo "LAB-RC fault=$? loaded=$(cat /sys/kernel/kexec_loaded)"
+                        efiemu kexec /payload/vmlinuz --initrd /payload/initrd.img --memmap /payload/not-this-host.iomem
+                        echo "LAB-RC layout=$? loaded=$(cat /sys/kernel/kexec_loaded)"
+                        sysctl -w kernel.kexec_load_disabled=1
+                        efiemu kexec /payload/vmlinuz --initrd /payload/initrd.img
+                        echo "LAB-RC disabled=$? loaded=$(cat /sys/kernel/kexec_loaded)"
+                        echo LAB-DONE-REFUSALS
+                        """);
+        LabGuest.Run r = boot(tmp, "refusals-fault-layout-disabled", s, m, "quiet", "LAB-DONE-REFUSALS");
+        assertTrue(r.success(), r.report());
+        assertEquals(1, rc(r, "fault"), r.report());
+        assertTrue(errorBefore(r, "fault").contains("did not reach ExitBootServices (FAULT"), r.report());
+        assertFalse(r.lines("fault.efi+0x").isEmpty(), "the fault report names the image and offset: " + r.report());
+        assertEquals(1, rc(r, "layout"), r.report());
+        assertTrue(errorBefore(r, "layout").contains("is not inside System RAM"), r.report());
+        assertEquals(1, rc(r, "disabled"), r.report());
+        assertTrue(errorBefore(r, "disabled").contains("kexec_load_disabled"), r.report());
+        assertEquals(3, r.lines("loaded=0").size(), "nothing was loaded: " + r.report());
     }
 }
