@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "efiemu 0.1.0",
         description = "Runs real, unmodified UEFI payloads (UKIs, EFI-stub kernels, shim, GRUB) in an emulated firmware.",
-        subcommands = {DemoCommand.class, RunCommand.class, KexecCommand.class, MeasureCommand.class, DebugCommand.class, InspectCommand.class, EngineCommand.class, BenchCommand.class, FixturesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, RunCommand.class, KexecCommand.class, LabCommand.class, MeasureCommand.class, DebugCommand.class, InspectCommand.class, EngineCommand.class, BenchCommand.class, FixturesCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
