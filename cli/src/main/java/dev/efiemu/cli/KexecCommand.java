@@ -1,6 +1,7 @@
 package dev.efiemu.cli;
 
 import dev.efiemu.core.handoff.Handoff;
+import dev.efiemu.core.handoff.HostRuntimeServices;
 import dev.efiemu.host.HostState;
 import dev.efiemu.host.Kexec;
 import dev.efiemu.session.BootEntries;
@@ -8,6 +9,7 @@ import dev.efiemu.session.BootError;
 import dev.efiemu.session.BootReport;
 import dev.efiemu.session.BootRequest;
 import dev.efiemu.session.BootSession;
+import dev.efiemu.session.HostRuntime;
 import dev.efiemu.session.HostTables;
 import dev.efiemu.session.KexecLoad;
 import java.io.IOException;
@@ -59,6 +61,9 @@ final class KexecCommand implements Callable<Integer> {
             description = "the memory map to lay the image out in (default: this host's)")
     String memmap;
 
+    @Option(names = "--no-host-runtime", description = "do not pass the host firmware's EFI runtime services on to the next kernel (it then boots without them)")
+    boolean noHostRuntime;
+
     @Option(names = "--seed", paramLabel = "N", description = "seed for EFI_RNG_PROTOCOL and the clock: same seed, same image")
     Long seed;
 
@@ -100,7 +105,15 @@ final class KexecCommand implements Callable<Integer> {
                             + report.outcome().message() + "); nothing loaded");
                 }
                 HostTables host = HostTables.ofThisHost();
-                Handoff h = session.handoff(host);
+                HostRuntimeServices.Host runtime = noHostRuntime ? null : HostRuntime.ofThisHost();
+                HostRuntimeServices.Result[] passed = new HostRuntimeServices.Result[1];
+                Handoff h = session.handoff(host, runtime, r -> passed[0] = r);
+                System.out.println("runtime services: " + (passed[0] != null
+                        ? String.format("the host firmware's, passed on (%d runtime regions, table at 0x%x; SETUP_EFI at 0x%x)",
+                                runtime.regions().size(), runtime.runtimeTable(), passed[0].setupData())
+                        : runtime == null ? (noHostRuntime ? "none after the kexec (--no-host-runtime)"
+                                : "none after the kexec (the host was not booted through 64-bit EFI, or exports no runtime map)")
+                        : "none after the kexec (the payload set up no Linux boot_params to pass them in)"));
                 KexecLoad load = KexecLoad.plan(h, host);
                 System.out.print(load.describe());
                 if (!load.problems().isEmpty()) {

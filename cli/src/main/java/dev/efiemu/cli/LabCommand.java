@@ -72,7 +72,7 @@ final class LabCommand implements Callable<Integer> {
         s.run(String.join(" ", command) + "\necho \"LAB-END command exit status $?\"");
         LabImage image = LabImage.cache(fx);
         Path base = image.base();
-        Path app = image.app(self, KexecLabPaths.unicorn());
+        Path app = image.app(self, LabImage.unicornLibrary(), LabImage.modules(fx));
         Path dir = Files.createTempDirectory("efiemu-lab-cmd");
         try {
             Path scenario = s.write(dir.resolve("scenario.cpio"));
@@ -85,19 +85,6 @@ final class LabCommand implements Callable<Integer> {
         } finally {
             Files.deleteIfExists(dir.resolve("scenario.cpio"));
             Files.deleteIfExists(dir);
-        }
-    }
-
-    /** Where the Unicorn library for the guest comes from: the cache scripts/setup.sh fills. */
-    static final class KexecLabPaths {
-        private KexecLabPaths() {}
-
-        static Path unicorn() {
-            String c = System.getenv("EFIEMU_CACHE");
-            Path cache = c != null && !c.isBlank() ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "efiemu");
-            Path lib = cache.resolve("unicorn/2.1.4/libunicorn.so.2");
-            if (!Files.isRegularFile(lib)) throw new BootError(lib + " missing: run scripts/setup.sh");
-            return lib;
         }
     }
 }

@@ -43,15 +43,7 @@ class KexecLabIT {
         base = image.base();
         Path jar = Path.of(System.getProperty("efiemu.jar", "target/efiemu.jar"));
         assertTrue(Files.isRegularFile(jar), "the packaged jar " + jar + " (the lab runs after package)");
-        app = image.app(jar, unicornLibrary());
-    }
-
-    static Path unicornLibrary() {
-        String c = System.getenv("EFIEMU_CACHE");
-        Path cache = c != null && !c.isBlank() ? Path.of(c) : Path.of(System.getProperty("user.home"), ".cache", "efiemu");
-        Path lib = cache.resolve("unicorn/2.1.4/libunicorn.so.2");
-        assertTrue(Files.isRegularFile(lib), lib + " (scripts/setup.sh fetches it)");
-        return lib;
+        app = image.app(jar, LabImage.unicornLibrary(), LabImage.modules(fx));
     }
 
     /** Boots the scenario; the console transcript is kept in target/kexec-lab/NAME.log. */
@@ -108,6 +100,7 @@ class KexecLabIT {
         assertFalse(r.lines("EFIEMU-EXTRA /.extra/global_credentials/lab.cred").isEmpty(),
                 "the credential reached the kexec'd initrd: " + r.report());
         assertTrue(segmentStarts(r).stream().anyMatch(a -> a >= 1L << 32), "a segment above 4 GiB: " + segmentStarts(r));
+        assertFalse(r.lines("runtime services: none after the kexec (the host was not booted through 64-bit EFI").isEmpty(), r.report());
     }
 
     /**
@@ -147,23 +140,40 @@ class KexecLabIT {
         assertKexeced(r, m, "GenuineIntel");
         String acpi = r.lines("LAB-SYSTAB ACPI20=").get(0).replaceAll(".*ACPI20=", "").strip();
         assertFalse(r.lines("host tables:    ACPI 2.0 RSDP " + acpi).isEmpty(), "the host's RSDP was passed on: " + r.report());
+        assertFalse(r.lines("runtime services: the host firmware's, passed on").isEmpty(), r.report());
+        assertFalse(r.lines("Registered efivars operations").isEmpty(), "the kexec'd kernel has EFI runtime services: " + r.report());
     }
 
-    /** A plain kernel on an OVMF-booted AMD host with 1.5 GiB, loaded and executed separately. */
+    /**
+     * A plain kernel on an OVMF-booted AMD host with 1.5 GiB, loaded and executed separately. The
+     * host firmware's runtime services keep working in the kexec'd kernel: its initrd (the marker
+     * initrd plus the efivarfs module) lists the same EFI variables the host lists.
+     */
     @Test
-    void plainKernelOnAnAmdEfiHostWith1536MiB(@TempDir Path tmp) throws Exception {
+    void plainKernelOnAnAmdEfiHostWith1536MiBKeepsRuntimeServices(@TempDir Path tmp) throws Exception {
         LabGuest.Machine m = new LabGuest.Machine("1536M", AMD, LabGuest.Firmware.OVMF);
         Scenario s = new Scenario()
                 .file("/payload/vmlinuz", fx.cloudKernel())
                 .file("/payload/initrd.img", fx.markerInitrd())
                 .run("""
-                        efiemu kexec /payload/vmlinuz --initrd /payload/initrd.img --cmdline "console=ttyS0 panic=-1 lab=efi-amd" --seed 4 \
+                        echo "LAB-HOST-EFIVARS $(ls /sys/firmware/efi/efivars | wc -l)"
+                        mkdir -p /tmp/mod/lib/modules && cp /lib/modules/efivarfs.ko /tmp/mod/lib/modules/
+                        (cd /tmp/mod && find lib | cpio -o -H newc > /tmp/mod.cpio) 2>/dev/null  # uncompressed first: the kernel wants it 4-byte aligned
+                        cat /tmp/mod.cpio /payload/initrd.img > /tmp/initrd.img
+                        efiemu kexec /payload/vmlinuz --initrd /tmp/initrd.img --cmdline "console=ttyS0 panic=-1 lab=efi-amd" --seed 4 \
                             || { echo "LAB-FAIL: efiemu kexec exited $?"; exit 1; }
                         kexec-exec
                         """);
         LabGuest.Run r = boot(tmp, "kernel-amd-efi-1536m", s, m, "quiet");
         assertKexeced(r, m, "AuthenticAMD");
         assertTrue(r.lines(Fixtures.MARKER).get(0).contains("lab=efi-amd"), r.report());
+        assertFalse(r.lines("runtime services: the host firmware's, passed on").isEmpty(), r.report());
+        int host = Integer.parseInt(r.lines("LAB-HOST-EFIVARS ").get(0).replaceAll(".*LAB-HOST-EFIVARS ", "").strip());
+        assertTrue(host > 0, "the host lists EFI variables: " + r.report());
+        String next = r.lines("EFIEMU-EFIVARS").stream().findFirst().orElse("(none)");
+        assertTrue(next.startsWith("EFIEMU-EFIVARS " + host + " "), "the kexec'd kernel lists the host's " + host + " variables: " + next
+                + "\n" + r.report());
+        assertTrue(r.lines("Unable to switch EFI into virtual mode").isEmpty(), r.report());
     }
 
     /** "LAB-RC name=N ..." lines the refusal scenarios print: name → exit status. */

@@ -8,6 +8,7 @@ import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.handoff.Handoff;
+import dev.efiemu.core.handoff.HostRuntimeServices;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.core.runtime.VariableStore;
 import dev.efiemu.cpu.Arch;
@@ -47,6 +48,7 @@ public final class BootSession implements AutoCloseable {
     private final long openedNanos;
     private RunOutcome outcome;
     private BootReport report;
+    private boolean runtimePatched;
 
     private BootSession(BootRequest request, byte[] payload, Firmware fw, StandardProtocols std, FirmwareKeys keys, long t0) {
         this.request = request;
@@ -65,12 +67,20 @@ public final class BootSession implements AutoCloseable {
      * @throws BootError for input problems and refusals (one line, nothing run)
      */
     public static BootSession open(BootRequest r) {
+        return open(r, null);
+    }
+
+    /**
+     * Like {@link #open(BootRequest)} on a memory map the caller builds (instead of {@code r.memmap()}),
+     * for layouts no option names.
+     */
+    public static BootSession open(BootRequest r, java.util.function.Supplier<dev.efiemu.core.memory.MemoryMap> layoutOverride) {
         long t0 = System.nanoTime();
         byte[] file = Inputs.read(r.payload(), "payload");
         byte[] initrd = r.initrd() != null ? Inputs.read(r.initrd(), "initrd") : null;
         MachineConfig cfg = MachineConfig.defaults().withArch(archOf(file)).withMemory(r.memoryBytes()).withSeed(r.seed())
                 .withBudget(r.budgetMillis()).withConsole(r.console());
-        var layout = MachineLayout.parse(r.memmap());
+        var layout = layoutOverride != null ? layoutOverride : MachineLayout.parse(r.memmap());
         if (layout != null) cfg = cfg.withLayout(layout);
         Firmware fw = new Firmware(cfg, PeImageFile::parse);
         try {
@@ -179,11 +189,30 @@ public final class BootSession implements AutoCloseable {
      * @throws BootError when there is none (the payload did not reach ExitBootServices, or the architecture has no hand-off yet)
      */
     public Handoff handoff(HostTables host) {
+        return handoff(host, null);
+    }
+
+    /**
+     * The hand-off for this host's next kernel: like {@link #handoff(HostTables)}, and when
+     * {@code runtime} is given (an EFI-booted host), the host firmware's runtime services are passed
+     * on to the next kernel as a kexec-tools kexec does ({@link HostRuntimeServices}).
+     */
+    public Handoff handoff(HostTables host, HostRuntimeServices.Host runtime) {
+        return handoff(host, runtime, null);
+    }
+
+    /** As above; {@code passedOn} receives what was done for the runtime services (null: nothing). */
+    public Handoff handoff(HostTables host, HostRuntimeServices.Host runtime, java.util.function.Consumer<HostRuntimeServices.Result> passedOn) {
         if (outcome == null || outcome.kind() != RunOutcome.Kind.EXIT_BOOT_SERVICES) {
             throw new BootError("no hand-off: the payload did not reach ExitBootServices");
         }
         if (fw.trampoline() == null) {
             throw new BootError("no hand-off: it exists for x86_64 payloads only so far (this one is " + fw.config().arch() + ")");
+        }
+        if (runtime != null && !runtimePatched) {
+            HostRuntimeServices.Result r = HostRuntimeServices.apply(fw, outcome.handoff(), runtime);
+            runtimePatched = true;
+            if (passedOn != null) passedOn.accept(r);
         }
         return Handoff.capture(fw, outcome.handoff(), host.acpi20(), host.smbios());
     }

@@ -53,7 +53,10 @@ public final class MachineLayout {
         return PlatformLayout.q35(ramBytes);
     }
 
-    /** This host's memory map (firmware memmap, else /proc/iomem), with the crash kernel kept out. */
+    /**
+     * This host's memory map (firmware memmap, else /proc/iomem), with the crash kernel kept out and
+     * the firmware's runtime regions (an EFI-booted host) described as the firmware did.
+     */
     public static MemoryMap host() {
         try {
             String iomem = Files.readString(Path.of("/proc/iomem"));
@@ -64,7 +67,7 @@ public final class MachineLayout {
             if (ranges.stream().noneMatch(r -> r.ram() && r.end() > r.start() + (1 << 20))) {
                 throw new BootError("--memmap host: no System RAM visible in /sys/firmware/memmap or /proc/iomem (not root?)");
             }
-            return HostMemoryLayout.toMemoryMap(ranges, crash);
+            return HostMemoryLayout.toMemoryMap(ranges, crash, HostRuntime.regions(Path.of("/sys/firmware/efi")));
         } catch (IOException e) {
             throw new BootError("--memmap host: cannot read the host memory map: " + e.getMessage());
         }

@@ -18,12 +18,15 @@ import java.util.Map;
  *   +0x0200 data: saved RAX RBX RCX RDX RSI RDI RBP RSP R8..R15 (0x00-0x78), RFLAGS 0x80, CR3 0x88,
  *                 host SMBIOS 0x90, ACPI20 slot 0x98, SMBIOS slot 0xa0, host RSDP 0xa8, GDTR 0xb0,
  *                 GDT 0xc0 (0x08 64-bit code, 0x10 data, 0x18 32-bit code)
+ *   +0x0800 spare (up to 0xe00): a Linux setup_data node when the host's runtime services are passed on
  *   +0x0ff0 top of the trampoline's own stack (kexec enters with the old kernel's, maybe above 4 GiB)
  *   +0x1000 PML4, +0x2000 PDPT, +0x3000... one page directory per GiB mapped, 2 MiB pages
  * </pre>
  */
 public final class Trampoline {
     public static final int ENTRY32 = 0, ENTRY64 = 0x10, DATA = 0x200;
+    /** Spare room in the trampoline's page for data the hand-off adds for the next kernel (a setup_data node). */
+    public static final int SPARE = 0x800, SPARE_SIZE = 0x600;
     static final String[] SAVED = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP",
         "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"};
     private static final long GDT_CODE64 = 0x00af9a000000ffffL, GDT_DATA = 0x00cf92000000ffffL, GDT_CODE32 = 0x00cf9a000000ffffL;

@@ -34,7 +34,51 @@ public final class HostMemoryLayout {
         }
     }
 
+    /**
+     * One region of the host firmware's runtime memory map as the running kernel exports it in
+     * /sys/firmware/efi/runtime-map/N (Linux drivers/firmware/efi/runtime-map.c): the EFI memory
+     * descriptor of a region with EFI_MEMORY_RUNTIME, with the virtual address the kernel gave it
+     * through SetVirtualAddressMap.
+     */
+    public record RuntimeRegion(int type, long phys, long pages, long virt, long attribute) {
+        public long end() {
+            return phys + pages * MemoryMap.PAGE;
+        }
+
+        public boolean containsPhys(long a) {
+            return a >= phys && a < end();
+        }
+
+        public boolean containsVirt(long a) {
+            return a >= virt && a < virt + pages * MemoryMap.PAGE;
+        }
+    }
+
     private HostMemoryLayout() {}
+
+    /** Reads /sys/firmware/efi/runtime-map (empty when the directory does not exist). */
+    public static List<RuntimeRegion> readRuntimeMap(Path dir) throws IOException {
+        List<RuntimeRegion> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return out;
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path d : entries.sorted().toList()) {
+                out.add(new RuntimeRegion((int) hex(d.resolve("type")), hex(d.resolve("phys_addr")), hex(d.resolve("num_pages")),
+                        hex(d.resolve("virt_addr")), hex(d.resolve("attribute"))));
+            }
+        }
+        out.sort(Comparator.comparingLong(RuntimeRegion::phys));
+        return out;
+    }
+
+    /** "0x..." as an unsigned 64-bit value (virtual addresses and attributes use the top bit). */
+    static long hex(Path p) throws IOException {
+        return parseHex(Files.readString(p).strip());
+    }
+
+    static long parseHex(String s) {
+        String t = s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s;
+        return Long.parseUnsignedLong(t, 16);
+    }
 
     /** Reads /sys/firmware/memmap/N/{start,end,type}. */
     public static List<Range> readSysfs(Path dir) throws IOException {
@@ -90,6 +134,21 @@ public final class HostMemoryLayout {
      * and page 0 are reserved so nothing is ever allocated there.
      */
     public static MemoryMap toMemoryMap(List<Range> ranges, List<Range> avoid) {
+        return toMemoryMap(ranges, avoid, List.of());
+    }
+
+    /**
+     * Like {@link #toMemoryMap(List, List)}, with the host firmware's runtime regions described as
+     * they are (runtime code, data, MMIO; their attributes, EFI_MEMORY_RUNTIME included) instead
+     * of as the reserved ranges the kernel's e820 map shows for them.
+     */
+    public static MemoryMap toMemoryMap(List<Range> ranges, List<Range> avoid, List<RuntimeRegion> runtime) {
+        MemoryMap m = toMemoryMapOf(ranges, avoid);
+        for (RuntimeRegion r : runtime) m.overlay(r.phys(), r.end(), r.type(), r.attribute());
+        return m;
+    }
+
+    private static MemoryMap toMemoryMapOf(List<Range> ranges, List<Range> avoid) {
         MemoryMap m = new MemoryMap();
         for (Range r : ranges) {
             long s = (r.start() + MemoryMap.PAGE - 1) & -MemoryMap.PAGE;

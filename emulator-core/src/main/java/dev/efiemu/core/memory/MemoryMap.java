@@ -65,6 +65,27 @@ public final class MemoryMap {
         put(new Region(start, pages(start, end), type.code(), attribute, true));
     }
 
+    /**
+     * Describes a platform range that replaces whatever the map said there (a host's EFI runtime
+     * region, which its e820-derived map only knows as reserved), with the firmware's own type
+     * and attribute; fixed: never allocated or freed.
+     */
+    public void overlay(long start, long end, int type, long attribute) {
+        pages(start, end);
+        List<Region> touched = regions(start, end);
+        for (Region r : touched) {
+            if (!r.fixed && r.type != MemoryType.CONVENTIONAL.code()) {
+                throw new IllegalArgumentException(String.format("range 0x%x-0x%x overlaps an allocation %s", start, end, r));
+            }
+            regions.remove(r.start);
+            if (r.start < start) regions.put(r.start, withRange(r, r.start, start));
+            if (r.end() > end) regions.put(end, withRange(r, end, r.end()));
+        }
+        regions.put(start, new Region(start, (end - start) / PAGE, type, attribute, true));
+        highest = Math.max(highest, end);
+        mapKey++;
+    }
+
     private static long pages(long start, long end) {
         if ((start & (PAGE - 1)) != 0 || (end & (PAGE - 1)) != 0 || end <= start) {
             throw new IllegalArgumentException(String.format("bad range 0x%x-0x%x", start, end));
@@ -187,7 +208,9 @@ public final class MemoryMap {
         List<Region> all = new ArrayList<>(regions.values());
         regions.clear();
         for (Region r : all) {
-            if (prev != null && prev.end() == r.start && prev.type == r.type && prev.attribute == r.attribute && prev.fixed == r.fixed) {
+            // A host's runtime regions (fixed, EFI_MEMORY_RUNTIME) stay one descriptor each: each has its own virtual address.
+            boolean keepApart = r.fixed && (r.attribute & ATTR_RUNTIME) != 0;
+            if (prev != null && !keepApart && prev.end() == r.start && prev.type == r.type && prev.attribute == r.attribute && prev.fixed == r.fixed) {
                 prev = new Region(prev.start, prev.pages + r.pages, r.type, r.attribute, r.fixed);
             } else {
                 if (prev != null) regions.put(prev.start, prev);

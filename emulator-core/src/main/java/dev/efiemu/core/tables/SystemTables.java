@@ -179,7 +179,13 @@ public final class SystemTables {
         updateCrc(systemTable);
     }
 
+    /** The configuration tables in table order. */
     public Map<Guid, Long> configTables() {
-        return Map.copyOf(configTables);
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(configTables));
+    }
+
+    /** The EFI_CONFIGURATION_TABLE array's address (it moves when the table grows). */
+    public long configArray() {
+        return configArray;
     }
 }
