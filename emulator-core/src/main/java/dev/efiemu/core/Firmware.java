@@ -22,6 +22,7 @@ import dev.efiemu.core.trap.Service;
 import dev.efiemu.core.trap.TrapDispatcher;
 import dev.efiemu.core.x86.X86Platform;
 import dev.efiemu.cpu.Arch;
+import dev.efiemu.loader.Guid;
 import java.util.List;
 import java.util.function.Function;
 

@@ -20,6 +20,7 @@ import dev.efiemu.cpu.Perm;
 import dev.efiemu.cpu.Reg;
 import dev.efiemu.cpu.RunResult;
 import dev.efiemu.cpu.X86Reg;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

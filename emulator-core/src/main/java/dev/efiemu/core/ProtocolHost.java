@@ -5,6 +5,7 @@ import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.FunctionSpec;
+import dev.efiemu.loader.Guid;
 import java.util.List;
 
 /**

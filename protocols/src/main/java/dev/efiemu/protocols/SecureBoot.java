@@ -1,13 +1,13 @@
 package dev.efiemu.protocols;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.runtime.VariableStore;
 import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
 import dev.efiemu.loader.FormatException;
+import dev.efiemu.loader.Guid;
 import dev.efiemu.loader.auth.Authenticode;
 import dev.efiemu.loader.auth.EdkVariableStore;
 import dev.efiemu.loader.auth.TrustStore;
@@ -59,7 +59,7 @@ public final class SecureBoot {
     /** Imports every variable of an edk2/OVMF VARS file (the file itself is never written). */
     public static void importVariables(Firmware fw, EdkVariableStore vars) {
         for (EdkVariableStore.Variable var : vars.variables()) {
-            fw.variables().put(var.name(), Guid.parse(var.vendor().toString()), (int) var.attributes(), var.data());
+            fw.variables().put(var.name(), var.vendor(), (int) var.attributes(), var.data());
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
 import dev.efiemu.core.Machine;
 import dev.efiemu.core.MachineHalt;
@@ -11,6 +10,7 @@ import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

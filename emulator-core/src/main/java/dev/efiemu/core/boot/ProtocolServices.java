@@ -1,6 +1,5 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
 import dev.efiemu.core.Machine;
 import dev.efiemu.core.Status;
@@ -12,6 +11,7 @@ import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -1,12 +1,12 @@
 package dev.efiemu.core.debug;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
 import dev.efiemu.core.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.trap.Service;
+import dev.efiemu.loader.Guid;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 

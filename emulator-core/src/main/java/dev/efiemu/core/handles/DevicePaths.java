@@ -1,7 +1,7 @@
 package dev.efiemu.core.handles;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.loader.Guid;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,6 +1,5 @@
 package dev.efiemu.core.runtime;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
 import dev.efiemu.core.Machine;
 import dev.efiemu.core.MachineHalt;
@@ -11,6 +10,7 @@ import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.tables.RuntimeService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.loader.Guid;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;

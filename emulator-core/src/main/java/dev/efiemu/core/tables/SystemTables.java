@@ -1,11 +1,11 @@
 package dev.efiemu.core.tables;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Handler;
 import dev.efiemu.core.trap.Service;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.MachineConfig;
 import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.Status;
@@ -12,6 +11,7 @@ import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.fixtures.TestApps;
+import dev.efiemu.loader.Guid;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;

@@ -3,29 +3,25 @@ package dev.efiemu.loader.auth;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.efiemu.loader.FormatException;
+import dev.efiemu.loader.Guid;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class SignatureListTest {
-    static byte[] guid(UUID u) {
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        long hi = u.getMostSignificantBits();
-        b.putInt((int) (hi >>> 32)).putShort((short) (hi >>> 16)).putShort((short) hi);
-        b.order(ByteOrder.BIG_ENDIAN).putLong(u.getLeastSignificantBits());
-        return b.array();
+    static byte[] guid(Guid g) {
+        return g.toBytes();
     }
 
     /** One EFI_SIGNATURE_LIST holding the given same-size entries. */
-    static byte[] esl(UUID type, byte[]... entries) {
+    static byte[] esl(Guid type, byte[]... entries) {
         int sigSize = 16 + entries[0].length;
         ByteBuffer b = ByteBuffer.allocate(28 + sigSize * entries.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put(guid(type)).putInt(b.capacity()).putInt(0).putInt(sigSize);
-        for (byte[] e : entries) b.put(guid(UUID.fromString("11111111-2222-3333-4444-555555555555"))).put(e);
+        for (byte[] e : entries) b.put(guid(Guid.parse("11111111-2222-3333-4444-555555555555"))).put(e);
         return b.array();
     }
 
@@ -35,7 +31,7 @@ class SignatureListTest {
         assertEquals((byte) 0xa1, g[0]); // Data1 little-endian
         assertEquals((byte) 0xa7, g[6]);
         assertEquals((byte) 0x87, g[8]); // Data4 as stored
-        assertEquals(SignatureList.CERT_X509, SignatureList.guid(g, 0));
+        assertEquals(SignatureList.CERT_X509, Guid.fromBytes(g, 0));
     }
 
     @Test
@@ -49,7 +45,7 @@ class SignatureListTest {
         assertEquals(3, l.size());
         assertEquals("SHA256", l.get(1).typeName());
         assertEquals(1, l.get(1).data()[0]);
-        assertEquals(UUID.fromString("11111111-2222-3333-4444-555555555555"), l.get(0).owner());
+        assertEquals(Guid.parse("11111111-2222-3333-4444-555555555555"), l.get(0).owner());
         TrustStore ts = TrustStore.builder().addDbx(o.toByteArray(), "test dbx").build();
         assertEquals(3, ts.forbiddenHashes().size());
     }

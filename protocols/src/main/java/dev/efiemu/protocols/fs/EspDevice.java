@@ -1,15 +1,14 @@
 package dev.efiemu.protocols.fs;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.loader.Guid;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 
 /**
  * The virtual ESP as the payload sees it: a handle with a device path like a real disk's
@@ -21,7 +20,7 @@ public final class EspDevice {
     static final long PARTITION_START = 2048, PARTITION_SECTORS = 1 << 20;
 
     private final Handle handle;
-    private final UUID partition;
+    private final Guid partition;
     private final SimpleFileSystem fs;
 
     public EspDevice(ProtocolHost host, EspSandbox esp) {
@@ -106,15 +105,15 @@ public final class EspDevice {
     }
 
     /** VenHw(VENDOR) (type 1, subtype 4) / HD(1, GPT, uuid, 2048, 1 Mi sectors) (type 4, subtype 1, §10.3.5.1) / End. */
-    static UUID partitionUuid(EspSandbox esp) {
-        return UUID.nameUUIDFromBytes(("efiemu-esp:" + esp.root()).getBytes(StandardCharsets.UTF_8));
+    static Guid partitionUuid(EspSandbox esp) {
+        return Guid.nameBased(("efiemu-esp:" + esp.root()).getBytes(StandardCharsets.UTF_8));
     }
 
-    static byte[] devicePath(UUID uuid, long sectors) {
+    static byte[] devicePath(Guid partition, long sectors) {
         ByteBuffer b = ByteBuffer.allocate(20 + 42 + 4).order(ByteOrder.LITTLE_ENDIAN);
         b.put((byte) 1).put((byte) 4).putShort((short) 20).put(VENDOR.toBytes());
         b.put((byte) 4).put((byte) 1).putShort((short) 42).putInt(1).putLong(PARTITION_START).putLong(sectors);
-        b.put(Guid.parse(uuid.toString()).toBytes()).put((byte) 2).put((byte) 2);
+        b.put(partition.toBytes()).put((byte) 2).put((byte) 2);
         b.put(DevicePaths.END);
         return b.array();
     }
@@ -123,7 +122,7 @@ public final class EspDevice {
         return handle;
     }
 
-    public UUID partitionUuid() {
+    public Guid partitionUuid() {
         return partition;
     }
 
