@@ -10,12 +10,12 @@ import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.Guid;
 import dev.efiemu.loader.auth.Authenticode;
 import dev.efiemu.loader.auth.EdkVariableStore;
+import dev.efiemu.loader.auth.SignatureList;
 import dev.efiemu.loader.auth.TrustStore;
 import dev.efiemu.loader.auth.Verdict;
 import dev.efiemu.loader.pe.PeImage;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.cert.CertificateEncodingException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,7 +29,6 @@ public final class SecureBoot {
     static final int NV_BS_RT = VariableStore.NON_VOLATILE | VariableStore.BOOTSERVICE_ACCESS | VariableStore.RUNTIME_ACCESS;
     static final int NV_BS_RT_AUTH = NV_BS_RT | VariableStore.TIME_BASED_AUTHENTICATED_WRITE_ACCESS;
     static final int BS_RT = VariableStore.BOOTSERVICE_ACCESS | VariableStore.RUNTIME_ACCESS;
-    static final Guid X509 = Guid.parse("a5c059a1-94e4-4aa7-87b5-ab155c2bf072");
     static final Guid EFIEMU_OWNER = Guid.parse("b0c4bd6f-6dbb-46ab-9a51-4b6f5e8ff0a5");
 
     private final TrustStore store;
@@ -89,22 +88,16 @@ public final class SecureBoot {
         return v != null && v.trusted() ? Status.SUCCESS : Status.ACCESS_DENIED;
     }
 
-    /** db as EFI_SIGNATURE_LISTs of X.509 certificates (UEFI spec §32.4.1). */
+    /** db as EFI_SIGNATURE_LISTs of X.509 certificates (UEFI spec §32.4.1), one list per certificate. */
     static byte[] signatureList(TrustStore store) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        List<SignatureList> certs = new ArrayList<>();
         for (TrustStore.Cert c : store.allowedCerts()) {
-            byte[] der;
             try {
-                der = c.cert().getEncoded();
+                certs.add(new SignatureList(SignatureList.CERT_X509, EFIEMU_OWNER, c.cert().getEncoded()));
             } catch (CertificateEncodingException e) {
-                continue;
+                // not encodable: left out of db
             }
-            ByteBuffer b = ByteBuffer.allocate(28 + 16 + der.length).order(ByteOrder.LITTLE_ENDIAN);
-            b.put(X509.toBytes()).putInt(28 + 16 + der.length).putInt(0).putInt(16 + der.length);
-            b.put(EFIEMU_OWNER.toBytes()).put(der);
-            out.writeBytes(b.array());
         }
-        return out.toByteArray();
+        return SignatureList.encode(certs);
     }
-
 }

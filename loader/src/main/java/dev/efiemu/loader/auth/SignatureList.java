@@ -3,6 +3,7 @@ package dev.efiemu.loader.auth;
 import dev.efiemu.loader.Bytes;
 import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.Guid;
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,6 +50,38 @@ public record SignatureList(Guid type, Guid owner, byte[] data) {
             pos += listSize;
         }
         return out;
+    }
+
+    /**
+     * Encodes entries as a concatenation of EFI_SIGNATURE_LISTs without list headers, the inverse
+     * of {@link #parse}: consecutive entries of the same type and size share a list, except X.509
+     * certificates, which get a list each (as edk2's key enrollment and efitools'
+     * cert-to-efi-sig-list write them).
+     */
+    public static byte[] encode(List<SignatureList> entries) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int i = 0;
+        while (i < entries.size()) {
+            SignatureList first = entries.get(i);
+            int n = 1;
+            if (!first.type().equals(CERT_X509)) {
+                while (i + n < entries.size() && entries.get(i + n).type().equals(first.type())
+                        && entries.get(i + n).data().length == first.data().length) n++;
+            }
+            int sigSize = 16 + first.data().length;
+            byte[] header = new byte[28];
+            System.arraycopy(first.type().toBytes(), 0, header, 0, 16);
+            Bytes.putU32(header, 16, 28L + (long) sigSize * n);
+            Bytes.putU32(header, 20, 0);
+            Bytes.putU32(header, 24, sigSize);
+            out.writeBytes(header);
+            for (int k = i; k < i + n; k++) {
+                out.writeBytes(entries.get(k).owner().toBytes());
+                out.writeBytes(entries.get(k).data());
+            }
+            i += n;
+        }
+        return out.toByteArray();
     }
 
     public static boolean looksLikeSignatureList(byte[] b) {

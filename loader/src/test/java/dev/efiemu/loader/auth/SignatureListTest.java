@@ -51,6 +51,35 @@ class SignatureListTest {
     }
 
     @Test
+    void encodesWhatItParses() {
+        Guid owner = Guid.parse("11111111-2222-3333-4444-555555555555");
+        Guid other = Guid.parse("b0c4bd6f-6dbb-46ab-9a51-4b6f5e8ff0a5");
+        byte[] h1 = new byte[32], h2 = new byte[32], certA = new byte[10], certB = new byte[10];
+        h2[0] = 1;
+        certB[9] = 2;
+        assertArrayEquals(esl(SignatureList.CERT_SHA256, h1, h2), SignatureList.encode(List.of(
+                new SignatureList(SignatureList.CERT_SHA256, owner, h1), new SignatureList(SignatureList.CERT_SHA256, owner, h2))));
+        List<SignatureList> entries = List.of(
+                new SignatureList(SignatureList.CERT_SHA256, owner, h1),
+                new SignatureList(SignatureList.CERT_SHA256, other, h2),
+                new SignatureList(SignatureList.CERT_SHA1, owner, new byte[20]),
+                new SignatureList(SignatureList.CERT_X509, other, certA),
+                new SignatureList(SignatureList.CERT_X509, other, certB),
+                new SignatureList(SignatureList.CERT_SHA256, owner, h2));
+        byte[] encoded = SignatureList.encode(entries);
+        // lists: two SHA-256 | one SHA-1 | one X.509 | one X.509 | one SHA-256
+        assertEquals((28 + 2 * 48) + (28 + 36) + 2 * (28 + 26) + (28 + 48), encoded.length);
+        List<SignatureList> back = SignatureList.parse(encoded);
+        assertEquals(entries.size(), back.size());
+        for (int i = 0; i < entries.size(); i++) {
+            assertEquals(entries.get(i).type(), back.get(i).type(), "type " + i);
+            assertEquals(entries.get(i).owner(), back.get(i).owner(), "owner " + i);
+            assertArrayEquals(entries.get(i).data(), back.get(i).data(), "data " + i);
+        }
+        assertArrayEquals(new byte[0], SignatureList.encode(List.of()));
+    }
+
+    @Test
     void rejectsBadLists() {
         byte[] e = esl(SignatureList.CERT_SHA256, new byte[32]);
         ByteBuffer.wrap(e).order(ByteOrder.LITTLE_ENDIAN).putInt(16, 1000);
