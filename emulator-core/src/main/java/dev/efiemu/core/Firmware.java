@@ -5,6 +5,7 @@ import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.boot.MemoryServices;
 import dev.efiemu.core.boot.MiscServices;
 import dev.efiemu.core.boot.ProtocolServices;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handoff.Trampoline;
 import dev.efiemu.core.image.ImageFile;
@@ -175,7 +176,7 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
      * as its LoadOptions, starts it, and runs until it returns, exits the boot services, resets or
      * faults.
      */
-    public RunOutcome runPayload(byte[] file, String name, String cmdline, long deviceHandle, byte[] devicePath) {
+    public RunOutcome runPayload(byte[] file, String name, String cmdline, long deviceHandle, DevicePath devicePath) {
         return machine.run(() -> {
             LoadedImageRecord rec = images.load(file, name, 0, deviceHandle, devicePath);
             if (cmdline != null) images.setLoadOptions(rec, cmdline);

@@ -1,6 +1,7 @@
 package dev.efiemu.core;
 
 import dev.efiemu.core.boot.ImageServices;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
@@ -23,6 +24,14 @@ public interface ProtocolHost {
 
     /** Installs a protocol on {@code handle} (a new handle when null), as firmware-internal code; returns the handle. */
     Handle installProtocol(Handle handle, Guid guid, long iface);
+
+    /** Writes {@code path} into BootServicesData pool: the interface of an EFI_DEVICE_PATH_PROTOCOL to install. */
+    default long writeDevicePath(DevicePath path) {
+        byte[] bytes = path.bytes();
+        long at = allocatePool(MemoryType.BOOT_SERVICES_DATA, bytes.length);
+        memory().write(at, bytes);
+        return at;
+    }
 
     /**
      * Defines the members of a protocol once (one trapped stub each, "Protocol.Member" in traces),

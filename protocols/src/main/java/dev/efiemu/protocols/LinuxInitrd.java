@@ -3,9 +3,8 @@ package dev.efiemu.protocols;
 import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.Status;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
-import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
 import dev.efiemu.loader.Guid;
@@ -25,9 +24,7 @@ public final class LinuxInitrd {
 
     public LinuxInitrd(ProtocolHost host, byte[] initrd) {
         this.initrd = initrd;
-        byte[] path = DevicePaths.vendorMedia(Guids.LINUX_INITRD_MEDIA);
-        long dp = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
-        host.memory().write(dp, path);
+        long dp = host.writeDevicePath(DevicePath.of(DevicePath.vendorMedia(Guids.LINUX_INITRD_MEDIA)));
         long iface = host.newInterface("InitrdLoadFile2", List.of(
                 new FunctionSpec("LoadFile", this::loadFile, "This", "FilePath", "BootPolicy", "BufferSize", "Buffer")), 0);
         Handle h = host.installProtocol(null, Guids.DEVICE_PATH, dp);

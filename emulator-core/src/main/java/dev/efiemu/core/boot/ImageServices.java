@@ -6,7 +6,7 @@ import dev.efiemu.core.Machine;
 import dev.efiemu.core.MachineHalt;
 import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.Status;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.image.ImageExit;
 import dev.efiemu.core.image.ImageFile;
@@ -35,7 +35,7 @@ public final class ImageServices {
 
     /** Reads an image a device path names (through a file system); null when nothing serves it. */
     public interface PathReader {
-        PathImage read(byte[] devicePath);
+        PathImage read(DevicePath devicePath);
     }
 
     /**
@@ -44,7 +44,7 @@ public final class ImageServices {
      * @param device   the handle that served it (the child's LoadedImage.DeviceHandle)
      * @param filePath the rest of the path, relative to {@code device} (LoadedImage.FilePath)
      */
-    public record PathImage(byte[] file, long device, byte[] filePath) {}
+    public record PathImage(byte[] file, long device, DevicePath filePath) {}
 
     private final Machine m;
     private final GuestMemory mem;
@@ -80,7 +80,7 @@ public final class ImageServices {
     long loadImage(Call c) {
         long parent = c.arg(1), pathPtr = c.arg(2), src = c.arg(3), srcSize = c.arg(4), out = c.arg(5);
         if (out == 0 || images.get(parent) == null) return Status.INVALID_PARAMETER;
-        byte[] path = pathPtr != 0 ? DevicePaths.read(mem, pathPtr) : null;
+        DevicePath path = DevicePath.read(mem, pathPtr);
         byte[] file;
         long device = 0;
         if (src != 0) {
@@ -132,8 +132,8 @@ public final class ImageServices {
     }
 
     /** A name for traces and reports: the file name when the path has one, else "parent.efi/child-N". */
-    private String childName(long parent, byte[] path) {
-        String file = path == null ? null : DevicePaths.fileName(path);
+    private String childName(long parent, DevicePath path) {
+        String file = path == null ? null : path.fileName();
         if (file != null) return file;
         LoadedImageRecord p = images.get(parent);
         return (p != null ? p.name() : "image") + "/child-" + (++children);
@@ -156,7 +156,7 @@ public final class ImageServices {
      * @param devicePath the path it was loaded from: relative to {@code deviceHandle} when that has a
      *                   device path (a file path node), else the whole path; null when unknown
      */
-    public LoadedImageRecord load(byte[] file, String name, long parent, long deviceHandle, byte[] devicePath) {
+    public LoadedImageRecord load(byte[] file, String name, long parent, long deviceHandle, DevicePath devicePath) {
         ImageFile pe;
         try {
             pe = parser.apply(file);
@@ -189,15 +189,13 @@ public final class ImageServices {
         // is the whole path, the device's followed by the file's.
         long filePath = 0, fullPath = 0;
         if (devicePath != null) {
-            filePath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, devicePath.length);
-            mem.write(filePath, devicePath);
-            byte[] full = devicePath;
+            filePath = writePath(devicePath);
+            DevicePath full = devicePath;
             Handle dev = m.handles().get(deviceHandle);
             if (dev != null && dev.protocol(Guids.DEVICE_PATH) != null) {
-                full = DevicePaths.append(DevicePaths.read(mem, dev.protocol(Guids.DEVICE_PATH).iface), devicePath);
+                full = DevicePath.read(mem, dev.protocol(Guids.DEVICE_PATH).iface).append(devicePath);
             }
-            fullPath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, full.length);
-            mem.write(fullPath, full);
+            fullPath = writePath(full);
         }
         LoadedImageProtocol.write(mem, li, parent, tables.systemTable(), deviceHandle, filePath, base,
                 pages * MemoryMap.PAGE, codeType, dataType);
@@ -209,6 +207,13 @@ public final class ImageServices {
         m.images().add(rec);
         log.debug("loaded {} at 0x{} entry 0x{}", name, Long.toHexString(base), Long.toHexString(rec.entry()));
         return rec;
+    }
+
+    private long writePath(DevicePath path) {
+        byte[] b = path.bytes();
+        long a = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, b.length);
+        mem.write(a, b);
+        return a;
     }
 
     /** Sets EFI_LOADED_IMAGE_PROTOCOL.LoadOptions to a UTF-16 command line (what Linux stubs read). */
