@@ -3,6 +3,7 @@ package dev.efiemu.core;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handles.HandleDatabase;
 import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.image.LoadedImages;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
@@ -23,7 +24,6 @@ import dev.efiemu.cpu.X86Reg;
 import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Timer;
 import java.util.TimerTask;
@@ -50,7 +50,7 @@ public final class Machine implements AutoCloseable {
     private final HandleDatabase handles;
     private final Service returnTrap;
     private final long stackTop;
-    private final List<LoadedImageRecord> images = new ArrayList<>();
+    private final LoadedImages images = new LoadedImages();
     private int frameDepth;
     private volatile boolean budgetExceeded;
     private String pendingFault;
@@ -120,7 +120,7 @@ public final class Machine implements AutoCloseable {
     public TrapDispatcher traps() { return traps; }
     public ServiceTrace trace() { return trace; }
     public HandleDatabase handles() { return handles; }
-    public List<LoadedImageRecord> images() { return images; }
+    public LoadedImages images() { return images; }
     public boolean bootServicesActive() { return bootServicesActive; }
     public dev.efiemu.core.debug.ExecutionControl control() { return control; }
 
@@ -251,9 +251,8 @@ public final class Machine implements AutoCloseable {
 
     /** "vmlinuz+0x1234", "service BS.AllocatePages", "firmware stub area", or "outside any image". */
     public String where(long address) {
-        for (LoadedImageRecord i : images) {
-            if (i.contains(address)) return String.format("%s+0x%x", i.name(), address - i.base());
-        }
+        LoadedImageRecord i = images.containing(address);
+        if (i != null) return String.format("%s+0x%x", i.name(), address - i.base());
         Service s = traps.at(address);
         if (s != null) return "stub of " + s.name();
         MemoryMap.Region r = map.find(address);

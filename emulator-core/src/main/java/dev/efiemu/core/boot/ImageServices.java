@@ -12,6 +12,7 @@ import dev.efiemu.core.image.ImageExit;
 import dev.efiemu.core.image.ImageFile;
 import dev.efiemu.core.image.LoadedImageProtocol;
 import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.image.LoadedImages;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
@@ -51,7 +52,7 @@ public final class ImageServices {
     private final SystemTables tables;
     private final EventServices events;
     private final Function<byte[], ImageFile> parser;
-    private final Map<Long, LoadedImageRecord> images = new HashMap<>();
+    private final LoadedImages images;
     private final Map<Long, Boolean> started = new HashMap<>();
     private final Deque<Long> running = new ArrayDeque<>();
     private PathReader pathReader = p -> null;
@@ -63,6 +64,7 @@ public final class ImageServices {
         this.tables = tables;
         this.events = events;
         this.parser = parser;
+        this.images = m.images();
     }
 
     public void pathReader(PathReader r) {
@@ -203,8 +205,7 @@ public final class ImageServices {
         m.installProtocol(h, Guids.LOADED_IMAGE_DEVICE_PATH, fullPath);
         LoadedImageRecord rec = new LoadedImageRecord(h, name, base, pages * MemoryMap.PAGE, base + pe.entryPointRva(),
                 pe.subsystem(), li, pages);
-        images.put(h.address(), rec);
-        m.images().add(rec);
+        images.add(rec);
         log.debug("loaded {} at 0x{} entry 0x{}", name, Long.toHexString(base), Long.toHexString(rec.entry()));
         return rec;
     }
@@ -275,8 +276,7 @@ public final class ImageServices {
     }
 
     private void unload(LoadedImageRecord rec) {
-        images.remove(rec.handle().address());
-        m.images().remove(rec);
+        images.remove(rec);
         Handle h = rec.handle();
         for (var g : h.guids()) m.handles().uninstall(h, g);
         m.memoryMap().free(rec.base(), rec.pages());
