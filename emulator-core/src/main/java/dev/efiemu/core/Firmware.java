@@ -167,8 +167,8 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
     }
 
     @Override
-    public void imagePathReader(ImageServices.PathReader reader) {
-        images.pathReader(reader);
+    public void serveFiles(Handle device, ImageServices.FileReader files) {
+        images.serveFiles(device, files);
     }
 
     /**

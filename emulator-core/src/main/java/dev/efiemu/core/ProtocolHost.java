@@ -66,6 +66,9 @@ public interface ProtocolHost {
     /** InstallConfigurationTable (UEFI spec §7.5) from the firmware side. */
     void installConfigTable(Guid guid, long table);
 
-    /** Lets LoadImage read images named by a device path (a file system's); the last reader set wins. */
-    void imagePathReader(ImageServices.PathReader reader);
+    /**
+     * Lets LoadImage read images by device path from {@code device}'s files: a path that starts
+     * with the device's own path and continues with file path nodes. Each device serves its own.
+     */
+    void serveFiles(Handle device, ImageServices.FileReader files);
 }

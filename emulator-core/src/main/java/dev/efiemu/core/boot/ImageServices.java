@@ -34,9 +34,9 @@ public final class ImageServices {
     static final int SUBSYSTEM_APPLICATION = 10, SUBSYSTEM_BOOT_DRIVER = 11, SUBSYSTEM_RUNTIME_DRIVER = 12;
     private static final Logger log = LoggerFactory.getLogger(ImageServices.class);
 
-    /** Reads an image a device path names (through a file system); null when nothing serves it. */
-    public interface PathReader {
-        PathImage read(DevicePath devicePath);
+    /** Reads a file of a device's file system by its path ("\\EFI\\x.efi"); null when there is none. */
+    public interface FileReader {
+        byte[] read(String path);
     }
 
     /**
@@ -45,7 +45,7 @@ public final class ImageServices {
      * @param device   the handle that served it (the child's LoadedImage.DeviceHandle)
      * @param filePath the rest of the path, relative to {@code device} (LoadedImage.FilePath)
      */
-    public record PathImage(byte[] file, long device, DevicePath filePath) {}
+    record PathImage(byte[] file, long device, DevicePath filePath) {}
 
     private final Machine m;
     private final GuestMemory mem;
@@ -55,7 +55,8 @@ public final class ImageServices {
     private final LoadedImages images;
     private final Map<Long, Boolean> started = new HashMap<>();
     private final Deque<Long> running = new ArrayDeque<>();
-    private PathReader pathReader = p -> null;
+    /** Devices whose files LoadImage reads by path: handle address -> its file system. */
+    private final Map<Long, FileReader> fileDevices = new LinkedHashMap<>();
     private int children;
 
     public ImageServices(Machine m, SystemTables tables, EventServices events, Function<byte[], ImageFile> parser) {
@@ -67,8 +68,34 @@ public final class ImageServices {
         this.images = m.images();
     }
 
-    public void pathReader(PathReader r) {
-        this.pathReader = r;
+    /**
+     * Lets LoadImage read images from {@code device}'s files: a path that starts with the device's
+     * own device path and continues with media file path nodes (UEFI spec §10.3.5.4) names a file
+     * of {@code files}. Each device serves its own paths; the longest matching device path wins.
+     */
+    public void serveFiles(Handle device, FileReader files) {
+        fileDevices.put(device.address(), files);
+    }
+
+    /** LoadImage by device path (as edk2 does: LocateDevicePath over the file systems, then the file). */
+    private PathImage readByPath(DevicePath path) {
+        Handle best = null;
+        DevicePath bestPath = null;
+        for (long address : fileDevices.keySet()) {
+            Handle h = m.handles().get(address);
+            Handle.ProtocolEntry dp = h == null ? null : h.protocol(Guids.DEVICE_PATH);
+            if (dp == null || dp.iface == 0) continue;
+            DevicePath own = DevicePath.read(mem, dp.iface);
+            if (path.startsWith(own) && (bestPath == null || own.nodes().size() > bestPath.nodes().size())) {
+                best = h;
+                bestPath = own;
+            }
+        }
+        if (best == null) return null;
+        DevicePath rest = path.after(bestPath);
+        String name = rest.filePathText();
+        byte[] file = name == null ? null : fileDevices.get(best.address()).read(name);
+        return file == null ? null : new PathImage(file, best.address(), rest);
     }
 
     public void register(ServiceRegistry<BootService> r) {
@@ -89,7 +116,7 @@ public final class ImageServices {
             file = mem.read(src, (int) srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
-            PathImage found = pathReader.read(path);
+            PathImage found = readByPath(path);
             if (found == null) return Status.NOT_FOUND;
             file = found.file();
             device = found.device();

@@ -27,24 +27,19 @@ public final class EspDevice {
     /** @param sectors the partition size the HD() node reports (the FAT image's, when the ESP is also a disk) */
     public EspDevice(ProtocolHost host, EspSandbox esp, long sectors) {
         this.partition = partitionUuid(esp);
-        DevicePath path = devicePath(partition, sectors);
-        long dp = host.writeDevicePath(path);
+        long dp = host.writeDevicePath(devicePath(partition, sectors));
         Handle h = host.installProtocol(null, Guids.DEVICE_PATH, dp);
         this.fs = new SimpleFileSystem(host, esp, h);
         this.handle = h;
-        host.imagePathReader(full -> readImage(path, esp, full));
+        host.serveFiles(h, name -> readFile(esp, name));
     }
 
-    /** LoadImage by device path: this disk's path followed by media file path nodes (UEFI spec §10.3.5.4). */
-    private dev.efiemu.core.boot.ImageServices.PathImage readImage(DevicePath ours, EspSandbox esp, DevicePath full) {
-        if (!full.startsWith(ours)) return null;
-        DevicePath rest = full.after(ours);
-        String name = rest.filePathText();
-        if (name == null) return null;
+    /** A file LoadImage asked for by device path ("\\EFI\\x.efi"), or null. */
+    private static byte[] readFile(EspSandbox esp, String name) {
         java.nio.file.Path p = esp.resolve(EspSandbox.components(java.util.List.of(), name));
         if (p == null || !java.nio.file.Files.isRegularFile(p)) return null;
         try {
-            return new dev.efiemu.core.boot.ImageServices.PathImage(java.nio.file.Files.readAllBytes(p), handle.address(), rest);
+            return java.nio.file.Files.readAllBytes(p);
         } catch (java.io.IOException e) {
             return null;
         }
