@@ -2,10 +2,7 @@ package dev.efiemu.protocols;
 
 import dev.efiemu.core.Firmware;
 import dev.efiemu.core.Guids;
-import dev.efiemu.core.Status;
 import dev.efiemu.core.runtime.VariableStore;
-import dev.efiemu.core.trap.Call;
-import dev.efiemu.core.trap.FunctionSpec;
 import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.Guid;
 import dev.efiemu.loader.auth.Authenticode;
@@ -21,9 +18,8 @@ import java.util.List;
 /**
  * Secure Boot as firmware enforces it (UEFI spec §32): SecureBoot = 1 and SetupMode = 0, the key
  * databases as variables, and the Security/Security2 architectural protocols that LoadImage
- * consults (PI spec vol. 2 §12.8-§12.9). Security2.FileAuthentication verifies Authenticode with
- * the loader's verifier against db/dbx; Security.FileAuthenticationState has nothing to check
- * without a file buffer and allows.
+ * consults ({@link Security2Arch} verifies Authenticode with the loader's verifier against db/dbx,
+ * {@link SecurityArch} allows).
  */
 public final class SecureBoot {
     static final int NV_BS_RT = VariableStore.NON_VOLATILE | VariableStore.BOOTSERVICE_ACCESS | VariableStore.RUNTIME_ACCESS;
@@ -42,12 +38,8 @@ public final class SecureBoot {
             byte[] db = signatureList(store);
             if (db.length > 0) v.put("db", Guids.IMAGE_SECURITY_DATABASE, NV_BS_RT_AUTH, db);
         }
-        long sec2 = fw.newInterface("Security2Arch", List.of(new FunctionSpec("FileAuthentication", this::fileAuthentication,
-                "This", "DevicePath", "FileBuffer", "FileSize", "BootPolicy")), 0);
-        fw.installProtocol(null, Guids.SECURITY2_ARCH, sec2);
-        long sec = fw.newInterface("SecurityArch", List.of(new FunctionSpec("FileAuthenticationState", c -> Status.SUCCESS,
-                "This", "AuthenticationStatus", "File")), 0);
-        fw.installProtocol(null, Guids.SECURITY_ARCH, sec);
+        new Security2Arch(fw, image -> check(image, "image"));
+        new SecurityArch(fw);
     }
 
     /** Turns Secure Boot on with {@code store}'s keys; {@code vars} (an OVMF store) has already provided the key variables. */
@@ -77,15 +69,6 @@ public final class SecureBoot {
         if (v == null) return "Access Denied: " + name + " is not a valid PE image";
         if (v.trusted()) return null;
         return "Access Denied: " + name + " is not signed by a key in db (" + v.status() + ": " + v.reason() + ")";
-    }
-
-    /** Security2.FileAuthentication(This, DevicePath, FileBuffer, FileSize, BootPolicy). */
-    long fileAuthentication(Call c) {
-        long buffer = c.arg(2), size = c.arg(3);
-        if (buffer == 0 || size == 0 || size > (1L << 30)) return Status.ACCESS_DENIED;
-        Verdict v = check(c.memory().read(buffer, (int) size), "image");
-        c.note(v == null ? "not a PE image" : v.status() + (v.reason() == null ? "" : ": " + v.reason()));
-        return v != null && v.trusted() ? Status.SUCCESS : Status.ACCESS_DENIED;
     }
 
     /** db as EFI_SIGNATURE_LISTs of X.509 certificates (UEFI spec §32.4.1), one list per certificate. */

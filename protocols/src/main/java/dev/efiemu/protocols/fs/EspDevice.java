@@ -76,9 +76,9 @@ public final class EspDevice {
         FatImage.Disk img = FatImage.build(sandbox, extra, partitionUuid(sandbox));
         long dp = host.writeDevicePath(DevicePath.of(DevicePath.vendorHardware(VENDOR)));
         Handle diskHandle = host.installProtocol(null, Guids.DEVICE_PATH, dp);
-        new BlockDevice(host, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false);
+        new DiskIo(host, diskHandle, new BlockIo(host, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false));
         EspDevice dev = new EspDevice(host, sandbox, img.fatSectors());
-        new BlockDevice(host, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true);
+        new DiskIo(host, dev.handle(), new BlockIo(host, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true));
         return new Placement(dev.handle().address(), path);
     }
 

@@ -16,13 +16,13 @@ import java.util.List;
  * VenMedia(LINUX_EFI_INITRD_MEDIA_GUID)/End. The stub probes with a NULL buffer, expects
  * EFI_BUFFER_TOO_SMALL with the size, allocates and asks again.
  */
-public final class LinuxInitrd {
+public final class InitrdLoadFile2 {
     public static final Guid LOAD_FILE2 = Guids.define("4006c0c1-fcb3-403e-996d-4a6c8724e06d", "LoadFile2");
 
     private final byte[] initrd;
     private final Handle handle;
 
-    public LinuxInitrd(ProtocolHost host, byte[] initrd) {
+    public InitrdLoadFile2(ProtocolHost host, byte[] initrd) {
         this.initrd = initrd;
         long dp = host.writeDevicePath(DevicePath.of(DevicePath.vendorMedia(Guids.LINUX_INITRD_MEDIA)));
         long iface = host.newInterface("InitrdLoadFile2", List.of(
