@@ -61,7 +61,7 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
         installRtProperties();
         if (config.arch() == Arch.X86_64) {
             trampoline = Trampoline.reserve(machine);
-            // Filled in at the hand-off from the real machine's tables (DESIGN.md §4).
+            // Filled in at the hand-off from the real machine's tables (docs/handoff.md).
             tables.reserveConfigTable(Guids.ACPI_20_TABLE);
             tables.reserveConfigTable(Guids.SMBIOS_TABLE);
         } else {
@@ -74,7 +74,10 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
         return trampoline;
     }
 
-    /** EFI_RT_PROPERTIES_TABLE (§4.6.2): no runtime service works after the hand-off (DESIGN.md §4). */
+    /**
+     * EFI_RT_PROPERTIES_TABLE (§4.6.2) {u16 Version = 1; u16 Length = 8; u32
+     * RuntimeServicesSupported = 0}: no runtime service works after the hand-off.
+     */
     private void installRtProperties() {
         long t = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, 8);
         machine.memory().u16(t, 1);

@@ -213,7 +213,9 @@ public final class Machine implements AutoCloseable {
                 @Override
                 public void run() {
                     budgetExceeded = true;
-                    cpu.stop(); // the run ends here: never resumed after an asynchronous stop (DESIGN.md §2)
+                    // The run ends here: Unicorn corrupts guest stores when it resumes after an
+                    // asynchronous stop (another thread's stop or a timeout).
+                    cpu.stop();
                 }
             }, config.budgetMillis());
         }

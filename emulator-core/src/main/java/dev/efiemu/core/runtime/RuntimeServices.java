@@ -18,7 +18,8 @@ import java.time.ZonedDateTime;
 /**
  * Runtime services (UEFI spec §8): time from a fixed epoch plus the virtual clock (reproducible),
  * variables over {@link VariableStore}, ResetSystem ending the run. SetVirtualAddressMap and
- * capsules are left EFI_UNSUPPORTED, which Linux tolerates (DESIGN.md §4).
+ * capsules are left EFI_UNSUPPORTED, which Linux tolerates (after the hand-off it logs "Unable to
+ * switch EFI into virtual mode" and boots on).
  */
 public final class RuntimeServices {
     /** The wall clock the guest sees at virtual time 0. */

@@ -12,10 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Traps firmware calls (DESIGN.md §2). Every service is a real 16-byte stub in a stub area of guest
- * memory that returns EFI_UNSUPPORTED when executed; one code hook over the area stops the engine
- * when the guest enters a stub, before the stub runs. The run loop then calls {@link #dispatch},
- * outside the engine, so a handler may call back into guest code (events, images) freely.
+ * Traps firmware calls (docs/architecture.md, "Trapping services"). Every service is a real
+ * 16-byte stub in a stub area of guest memory that returns EFI_UNSUPPORTED when executed; one code
+ * hook over the area stops the engine when the guest enters a stub, before the stub runs. The run
+ * loop then calls {@link #dispatch}, outside the engine, so a handler may call back into guest
+ * code (events, images) freely.
  */
 public final class TrapDispatcher {
     public static final int STUB_SIZE = 16;
