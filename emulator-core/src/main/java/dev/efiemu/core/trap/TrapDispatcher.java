@@ -93,7 +93,7 @@ public final class TrapDispatcher {
         long result;
         try {
             result = s.handler().call(call);
-        } catch (dev.efiemu.core.MachineHalt | dev.efiemu.core.image.ImageExit e) {
+        } catch (NoReturn e) {
             // Control leaves the guest's call here (ExitBootServices, ResetSystem, Exit): no return value.
             trace.record(s, args, caller, null, (call.noteText() + " -> " + e.getMessage()).strip());
             throw e;
