@@ -1,10 +1,10 @@
 package dev.efiemu.cli;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.handoff.Handoff;
 import dev.efiemu.core.handoff.KexecPlan;
 import dev.efiemu.core.handoff.PvhElf;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.HostMemoryLayout;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.host.Kexec;

@@ -1,6 +1,6 @@
 package dev.efiemu.cli;
 
-import dev.efiemu.core.MachineConfig;
+import dev.efiemu.core.machine.MachineConfig;
 import dev.efiemu.core.memory.HostMemoryLayout;
 import dev.efiemu.core.memory.MemoryMap;
 import java.io.IOException;

@@ -1,11 +1,11 @@
 package dev.efiemu.cli;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.protocols.StandardProtocols;
 import dev.efiemu.protocols.fs.EspDevice;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.efiemu.cli;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.runtime.VariableStore;
 import java.io.PrintStream;
 import java.util.Map;
@@ -39,13 +39,13 @@ final class Summary {
             out.printf("  %-12s %10d KiB%n", e.getKey(), e.getValue() / 1024);
         }
         out.println("configuration tables:");
-        fw.tables().configTables().forEach((g, a) -> out.printf("  %-24s 0x%x%n", dev.efiemu.core.Guids.name(g), a));
+        fw.tables().configTables().forEach((g, a) -> out.printf("  %-24s 0x%x%n", dev.efiemu.core.efi.Guids.name(g), a));
         out.println("variables written:");
         var written = fw.variables().writtenByPayload();
         if (written.isEmpty()) out.println("  (none)");
         for (VariableStore.Key k : written) {
             var v = fw.variables().get(k.name(), k.vendor());
-            out.printf("  %s:%s (%s)%n", dev.efiemu.core.Guids.name(k.vendor()), k.name(), v == null ? "deleted" : v.data().length + " bytes");
+            out.printf("  %s:%s (%s)%n", dev.efiemu.core.efi.Guids.name(k.vendor()), k.name(), v == null ? "deleted" : v.data().length + " bytes");
         }
         out.println("unsupported calls:");
         if (m.traps().unsupportedCalls().isEmpty()) out.println("  (none)");

@@ -1,6 +1,6 @@
 package dev.efiemu.cli;
 
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.trap.ServiceTrace;
 import dev.efiemu.loader.json.Json;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package dev.efiemu.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.trap.ServiceTrace;
 import org.junit.jupiter.api.Test;
 

@@ -3,6 +3,7 @@ package dev.efiemu.core;
 import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.FunctionSpec;

@@ -1,7 +1,7 @@
 package dev.efiemu.protocols;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guids;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.runtime.VariableStore;
 import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.Guid;

@@ -1,8 +1,8 @@
 package dev.efiemu.protocols;
 
-import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.trap.FunctionSpec;
 import java.util.List;
 

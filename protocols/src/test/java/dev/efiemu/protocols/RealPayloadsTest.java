@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.fixtures.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,10 +1,10 @@
 package dev.efiemu.protocols;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.protocols.fs.EspDevice;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

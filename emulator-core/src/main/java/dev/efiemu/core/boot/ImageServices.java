@@ -1,11 +1,7 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.HandoffState;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.MachineHalt;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.image.ImageExit;
@@ -13,6 +9,10 @@ import dev.efiemu.core.image.ImageFile;
 import dev.efiemu.core.image.LoadedImageProtocol;
 import dev.efiemu.core.image.LoadedImageRecord;
 import dev.efiemu.core.image.LoadedImages;
+import dev.efiemu.core.machine.HandoffState;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.MachineHalt;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;

@@ -1,11 +1,11 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handles.HandleDatabase;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;

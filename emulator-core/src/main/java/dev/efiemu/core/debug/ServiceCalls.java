@@ -1,8 +1,8 @@
 package dev.efiemu.core.debug;
 
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.handles.DevicePath;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;

@@ -1,6 +1,6 @@
 package dev.efiemu.core.handles;
 
-import dev.efiemu.core.Guids;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.loader.Guid;
 import java.io.ByteArrayOutputStream;

@@ -1,8 +1,8 @@
 package dev.efiemu.core.handoff;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.HandoffState;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.machine.HandoffState;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
 import java.util.ArrayList;

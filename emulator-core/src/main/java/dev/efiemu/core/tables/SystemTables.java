@@ -1,6 +1,6 @@
 package dev.efiemu.core.tables;
 
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Handler;

@@ -1,6 +1,6 @@
 package dev.efiemu.core.trap;
 
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.cpu.Cpu;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.efiemu.core.x86;
 
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.cpu.Cpu;
 import dev.efiemu.cpu.X86Reg;

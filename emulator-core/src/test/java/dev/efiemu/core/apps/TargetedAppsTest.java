@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.fixtures.TestApps;
 import dev.efiemu.loader.Guid;

@@ -2,7 +2,7 @@ package dev.efiemu.core.handles;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.efiemu.core.Guids;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.loader.Guid;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.efiemu.protocols.fs;
 
-import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.loader.Guid;

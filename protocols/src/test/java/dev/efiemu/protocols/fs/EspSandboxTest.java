@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.fixtures.TestApps;
 import java.nio.file.Files;
 import java.nio.file.Path;

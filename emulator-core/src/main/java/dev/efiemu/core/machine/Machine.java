@@ -1,5 +1,7 @@
-package dev.efiemu.core;
+package dev.efiemu.core.machine;
 
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handles.HandleDatabase;
 import dev.efiemu.core.image.LoadedImageRecord;
@@ -56,7 +58,7 @@ public final class Machine implements AutoCloseable {
     private String pendingFault;
     private boolean bootServicesActive = true;
     /** A debugger's hold on the run loop; null (the normal case) costs nothing. */
-    private dev.efiemu.core.debug.ExecutionControl control;
+    private dev.efiemu.core.machine.ExecutionControl control;
 
     public Machine(MachineConfig config) {
         this.config = config;
@@ -122,10 +124,10 @@ public final class Machine implements AutoCloseable {
     public HandleDatabase handles() { return handles; }
     public LoadedImages images() { return images; }
     public boolean bootServicesActive() { return bootServicesActive; }
-    public dev.efiemu.core.debug.ExecutionControl control() { return control; }
+    public dev.efiemu.core.machine.ExecutionControl control() { return control; }
 
     /** Puts a debugger in the run loop (null removes it). Set before the run starts. */
-    public void control(dev.efiemu.core.debug.ExecutionControl c) {
+    public void control(dev.efiemu.core.machine.ExecutionControl c) {
         this.control = c;
     }
 

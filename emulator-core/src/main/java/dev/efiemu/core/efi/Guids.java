@@ -1,4 +1,4 @@
-package dev.efiemu.core;
+package dev.efiemu.core.efi;
 
 import dev.efiemu.loader.Guid;
 import java.util.HashMap;
