@@ -2,8 +2,9 @@
 # Installs what efiemu needs on a Debian 12 machine, idempotently:
 #   - Debian packages: JDK 17, Maven, the tools the fixtures builder calls, Debian's Unicorn 2.0.1
 #     (the slow fallback engine, also used by the tests that prove the fallback works);
-#   - the fast engine: libunicorn.so.2 from the official `unicorn` 2.1.4 wheel (DESIGN.md §2),
-#     fetched with pip into the cache, never into the repository.
+#   - the fast engine: libunicorn.so.2 from the official `unicorn` 2.1.4 wheel (2.0.1 sends every
+#     guest store through a slow helper; docs/architecture.md, "Engine set-up"), fetched with pip
+#     into the cache, never into the repository.
 # A stamp in the cache makes a second run a no-op that takes milliseconds.
 set -euo pipefail
 

@@ -1,7 +1,7 @@
 package dev.efiemu.cli;
 
-import dev.efiemu.core.Machine;
 import dev.efiemu.core.debug.ServiceFilter;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.debugger.gdb.GdbStub;
 import java.io.IOException;
 import java.io.PrintStream;

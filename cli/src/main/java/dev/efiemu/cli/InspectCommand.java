@@ -2,9 +2,9 @@ package dev.efiemu.cli;
 
 import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.auth.TrustStore;
-import dev.efiemu.loader.inspect.Hex;
 import dev.efiemu.loader.inspect.Inspector;
-import dev.efiemu.loader.inspect.Json;
+import dev.efiemu.loader.json.Hex;
+import dev.efiemu.loader.json.Json;
 import dev.efiemu.loader.pe.PeImage;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -5,10 +5,15 @@ import dev.efiemu.core.boot.ImageServices;
 import dev.efiemu.core.boot.MemoryServices;
 import dev.efiemu.core.boot.MiscServices;
 import dev.efiemu.core.boot.ProtocolServices;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handoff.Trampoline;
 import dev.efiemu.core.image.ImageFile;
 import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.runtime.RuntimeServices;
@@ -22,6 +27,7 @@ import dev.efiemu.core.trap.Service;
 import dev.efiemu.core.trap.TrapDispatcher;
 import dev.efiemu.core.x86.X86Platform;
 import dev.efiemu.cpu.Arch;
+import dev.efiemu.loader.Guid;
 import java.util.List;
 import java.util.function.Function;
 
@@ -59,7 +65,7 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
         installRtProperties();
         if (config.arch() == Arch.X86_64) {
             trampoline = Trampoline.reserve(machine);
-            // Filled in at the hand-off from the real machine's tables (DESIGN.md §4).
+            // Filled in at the hand-off from the real machine's tables (docs/handoff.md).
             tables.reserveConfigTable(Guids.ACPI_20_TABLE);
             tables.reserveConfigTable(Guids.SMBIOS_TABLE);
         } else {
@@ -72,7 +78,10 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
         return trampoline;
     }
 
-    /** EFI_RT_PROPERTIES_TABLE (§4.6.2): no runtime service works after the hand-off (DESIGN.md §4). */
+    /**
+     * EFI_RT_PROPERTIES_TABLE (§4.6.2) {u16 Version = 1; u16 Length = 8; u32
+     * RuntimeServicesSupported = 0}: no runtime service works after the hand-off.
+     */
     private void installRtProperties() {
         long t = machine.allocatePool(MemoryType.RUNTIME_SERVICES_DATA, 8);
         machine.memory().u16(t, 1);
@@ -165,8 +174,8 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
     }
 
     @Override
-    public void imagePathReader(ImageServices.PathReader reader) {
-        images.pathReader(reader);
+    public void serveFiles(Handle device, ImageServices.FileReader files) {
+        images.serveFiles(device, files);
     }
 
     /**
@@ -174,7 +183,7 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
      * as its LoadOptions, starts it, and runs until it returns, exits the boot services, resets or
      * faults.
      */
-    public RunOutcome runPayload(byte[] file, String name, String cmdline, long deviceHandle, byte[] devicePath) {
+    public RunOutcome runPayload(byte[] file, String name, String cmdline, long deviceHandle, DevicePath devicePath) {
         return machine.run(() -> {
             LoadedImageRecord rec = images.load(file, name, 0, deviceHandle, devicePath);
             if (cmdline != null) images.setLoadOptions(rec, cmdline);

@@ -1,10 +1,13 @@
 package dev.efiemu.core;
 
 import dev.efiemu.core.boot.ImageServices;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.FunctionSpec;
+import dev.efiemu.loader.Guid;
 import java.util.List;
 
 /**
@@ -22,6 +25,14 @@ public interface ProtocolHost {
 
     /** Installs a protocol on {@code handle} (a new handle when null), as firmware-internal code; returns the handle. */
     Handle installProtocol(Handle handle, Guid guid, long iface);
+
+    /** Writes {@code path} into BootServicesData pool: the interface of an EFI_DEVICE_PATH_PROTOCOL to install. */
+    default long writeDevicePath(DevicePath path) {
+        byte[] bytes = path.bytes();
+        long at = allocatePool(MemoryType.BOOT_SERVICES_DATA, bytes.length);
+        memory().write(at, bytes);
+        return at;
+    }
 
     /**
      * Defines the members of a protocol once (one trapped stub each, "Protocol.Member" in traces),
@@ -56,6 +67,9 @@ public interface ProtocolHost {
     /** InstallConfigurationTable (UEFI spec §7.5) from the firmware side. */
     void installConfigTable(Guid guid, long table);
 
-    /** Lets LoadImage read images named by a device path (a file system's); the last reader set wins. */
-    void imagePathReader(ImageServices.PathReader reader);
+    /**
+     * Lets LoadImage read images by device path from {@code device}'s files: a path that starts
+     * with the device's own path and continues with file path nodes. Each device serves its own.
+     */
+    void serveFiles(Handle device, ImageServices.FileReader files);
 }

@@ -12,7 +12,7 @@ import dev.efiemu.loader.auth.SignatureList;
 import dev.efiemu.loader.auth.TrustStore;
 import dev.efiemu.loader.auth.WinCertificate;
 import dev.efiemu.loader.inspect.Inspector;
-import dev.efiemu.loader.inspect.Json;
+import dev.efiemu.loader.json.Json;
 import dev.efiemu.loader.linux.Arm64ImageHeader;
 import dev.efiemu.loader.linux.BzImageHeader;
 import dev.efiemu.loader.linux.ZbootImage;

@@ -1,14 +1,14 @@
 package dev.efiemu.protocols;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.MachineHalt;
 import dev.efiemu.core.ProtocolHost;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.machine.MachineHalt;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.efiemu.protocols;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
+import dev.efiemu.loader.Guid;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.Random;
@@ -13,7 +13,7 @@ import java.util.Random;
 /**
  * EFI_RNG_PROTOCOL (UEFI spec §37.5) offering the raw algorithm: the host's SecureRandom, or with
  * a seed a deterministic generator, so that the Linux stub's KASLR placement is reproducible
- * instead of coming from RDTSC (DESIGN.md §2).
+ * instead of coming from RDTSC (host time on engines that cannot hook it, such as Unicorn 2.0.1).
  */
 public final class RngProtocol {
     public static final Guid GUID = Guids.define("3152bca5-eade-433d-862e-c01cdc291f44", "Rng");

@@ -1,35 +1,30 @@
 package dev.efiemu.protocols;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.runtime.VariableStore;
-import dev.efiemu.core.trap.Call;
-import dev.efiemu.core.trap.FunctionSpec;
 import dev.efiemu.loader.FormatException;
+import dev.efiemu.loader.Guid;
 import dev.efiemu.loader.auth.Authenticode;
 import dev.efiemu.loader.auth.EdkVariableStore;
+import dev.efiemu.loader.auth.SignatureList;
 import dev.efiemu.loader.auth.TrustStore;
 import dev.efiemu.loader.auth.Verdict;
 import dev.efiemu.loader.pe.PeImage;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.security.cert.CertificateEncodingException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Secure Boot as firmware enforces it (UEFI spec §32): SecureBoot = 1 and SetupMode = 0, the key
  * databases as variables, and the Security/Security2 architectural protocols that LoadImage
- * consults (PI spec vol. 2 §12.8-§12.9). Security2.FileAuthentication verifies Authenticode with
- * the loader's verifier against db/dbx; Security.FileAuthenticationState has nothing to check
- * without a file buffer and allows.
+ * consults ({@link Security2Arch} verifies Authenticode with the loader's verifier against db/dbx,
+ * {@link SecurityArch} allows).
  */
 public final class SecureBoot {
     static final int NV_BS_RT = VariableStore.NON_VOLATILE | VariableStore.BOOTSERVICE_ACCESS | VariableStore.RUNTIME_ACCESS;
     static final int NV_BS_RT_AUTH = NV_BS_RT | VariableStore.TIME_BASED_AUTHENTICATED_WRITE_ACCESS;
     static final int BS_RT = VariableStore.BOOTSERVICE_ACCESS | VariableStore.RUNTIME_ACCESS;
-    static final Guid X509 = Guid.parse("a5c059a1-94e4-4aa7-87b5-ab155c2bf072");
     static final Guid EFIEMU_OWNER = Guid.parse("b0c4bd6f-6dbb-46ab-9a51-4b6f5e8ff0a5");
 
     private final TrustStore store;
@@ -43,12 +38,8 @@ public final class SecureBoot {
             byte[] db = signatureList(store);
             if (db.length > 0) v.put("db", Guids.IMAGE_SECURITY_DATABASE, NV_BS_RT_AUTH, db);
         }
-        long sec2 = fw.newInterface("Security2Arch", List.of(new FunctionSpec("FileAuthentication", this::fileAuthentication,
-                "This", "DevicePath", "FileBuffer", "FileSize", "BootPolicy")), 0);
-        fw.installProtocol(null, Guids.SECURITY2_ARCH, sec2);
-        long sec = fw.newInterface("SecurityArch", List.of(new FunctionSpec("FileAuthenticationState", c -> Status.SUCCESS,
-                "This", "AuthenticationStatus", "File")), 0);
-        fw.installProtocol(null, Guids.SECURITY_ARCH, sec);
+        new Security2Arch(fw, image -> check(image, "image"));
+        new SecurityArch(fw);
     }
 
     /** Turns Secure Boot on with {@code store}'s keys; {@code vars} (an OVMF store) has already provided the key variables. */
@@ -59,7 +50,7 @@ public final class SecureBoot {
     /** Imports every variable of an edk2/OVMF VARS file (the file itself is never written). */
     public static void importVariables(Firmware fw, EdkVariableStore vars) {
         for (EdkVariableStore.Variable var : vars.variables()) {
-            fw.variables().put(var.name(), Guid.parse(var.vendor().toString()), (int) var.attributes(), var.data());
+            fw.variables().put(var.name(), var.vendor(), (int) var.attributes(), var.data());
         }
     }
 
@@ -80,31 +71,16 @@ public final class SecureBoot {
         return "Access Denied: " + name + " is not signed by a key in db (" + v.status() + ": " + v.reason() + ")";
     }
 
-    /** Security2.FileAuthentication(This, DevicePath, FileBuffer, FileSize, BootPolicy). */
-    long fileAuthentication(Call c) {
-        long buffer = c.arg(2), size = c.arg(3);
-        if (buffer == 0 || size == 0 || size > (1L << 30)) return Status.ACCESS_DENIED;
-        Verdict v = check(c.memory().read(buffer, (int) size), "image");
-        c.note(v == null ? "not a PE image" : v.status() + (v.reason() == null ? "" : ": " + v.reason()));
-        return v != null && v.trusted() ? Status.SUCCESS : Status.ACCESS_DENIED;
-    }
-
-    /** db as EFI_SIGNATURE_LISTs of X.509 certificates (UEFI spec §32.4.1). */
+    /** db as EFI_SIGNATURE_LISTs of X.509 certificates (UEFI spec §32.4.1), one list per certificate. */
     static byte[] signatureList(TrustStore store) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        List<SignatureList> certs = new ArrayList<>();
         for (TrustStore.Cert c : store.allowedCerts()) {
-            byte[] der;
             try {
-                der = c.cert().getEncoded();
+                certs.add(new SignatureList(SignatureList.CERT_X509, EFIEMU_OWNER, c.cert().getEncoded()));
             } catch (CertificateEncodingException e) {
-                continue;
+                // not encodable: left out of db
             }
-            ByteBuffer b = ByteBuffer.allocate(28 + 16 + der.length).order(ByteOrder.LITTLE_ENDIAN);
-            b.put(X509.toBytes()).putInt(28 + 16 + der.length).putInt(0).putInt(16 + der.length);
-            b.put(EFIEMU_OWNER.toBytes()).put(der);
-            out.writeBytes(b.array());
         }
-        return out.toByteArray();
+        return SignatureList.encode(certs);
     }
-
 }

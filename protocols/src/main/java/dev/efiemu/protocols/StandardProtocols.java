@@ -15,7 +15,7 @@ public final class StandardProtocols {
                 conOut.handle().address(), conOut.iface());
         new RngProtocol(fw, fw.config().seed());
         tcg2 = new Tcg2Protocol(fw, new EventLog(java.util.List.of(EventLog.Bank.SHA1, EventLog.Bank.SHA256)));
-        if (initrd != null) new LinuxInitrd(fw, initrd);
+        if (initrd != null) new InitrdLoadFile2(fw, initrd);
     }
 
     public static StandardProtocols install(Firmware fw, byte[] initrd, String keys) {

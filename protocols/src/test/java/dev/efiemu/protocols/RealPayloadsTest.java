@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.fixtures.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -36,7 +36,7 @@ class RealPayloadsTest {
             StandardProtocols.install(fw, initrd == null ? null : Files.readAllBytes(initrd), null);
             fw.machine().traps().onCall(e -> trace.add(e.format()));
             RunOutcome o = fw.runPayload(Files.readAllBytes(payload), payload.getFileName().toString(), cmdline, 0,
-                    DevicePaths.filePath("\\" + payload.getFileName()));
+                    DevicePath.filePath("\\" + payload.getFileName()));
             return new Run(o, console.toString(), trace);
         }
     }

@@ -3,8 +3,8 @@ package dev.efiemu.protocols;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.fixtures.Fixtures;
 import dev.efiemu.loader.pe.PeImage;
 import dev.efiemu.loader.uki.UkiSections;

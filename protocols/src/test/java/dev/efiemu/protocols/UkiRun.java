@@ -1,10 +1,10 @@
 package dev.efiemu.protocols;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.protocols.fs.EspDevice;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,7 +26,7 @@ final class UkiRun {
             StandardProtocols std = StandardProtocols.install(fw, null, null);
             EspDevice.Placement where = EspDevice.servePayload(fw, esp, writable, payload);
             RunOutcome o = fw.runPayload(Files.readAllBytes(payload), payload.getFileName().toString(), null, where.device(),
-                    DevicePaths.filePath(where.path()));
+                    DevicePath.filePath(where.path()));
             inspect.accept(fw, new Result(o, console.toString(), std));
         }
     }

@@ -1,6 +1,6 @@
 package dev.efiemu.session;
 
-import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.machine.RunOutcome;
 import java.util.List;
 import java.util.Map;
 

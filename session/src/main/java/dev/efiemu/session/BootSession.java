@@ -1,12 +1,12 @@
 package dev.efiemu.session;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.boot.ImageServices;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handoff.Handoff;
 import dev.efiemu.core.handoff.HostRuntimeServices;
 import dev.efiemu.core.image.PeImageFile;
@@ -132,7 +132,7 @@ public final class BootSession implements AutoCloseable {
         try {
             EspDevice.Placement where = EspDevice.servePayload(fw, request.esp(), request.espWritable(), request.payload(), request.espDisk());
             outcome = fw.runPayload(payload, request.payload().getFileName().toString(), request.cmdline(), where.device(),
-                    DevicePaths.filePath(where.path()));
+                    DevicePath.filePath(where.path()));
         } catch (ImageServices.LoadFailure e) {
             throw new BootError("cannot load " + request.payload() + ": " + e.getMessage());
         } catch (IOException e) {
@@ -210,11 +210,11 @@ public final class BootSession implements AutoCloseable {
             throw new BootError("no hand-off: it exists for x86_64 payloads only so far (this one is " + fw.config().arch() + ")");
         }
         if (runtime != null && !runtimePatched) {
-            HostRuntimeServices.Result r = HostRuntimeServices.apply(fw, outcome.handoff(), runtime);
+            HostRuntimeServices.Result r = HostRuntimeServices.apply(fw.memory(), fw.tables(), fw.trampoline(), outcome.handoff(), runtime);
             runtimePatched = true;
             if (passedOn != null) passedOn.accept(r);
         }
-        return Handoff.capture(fw, outcome.handoff(), host.acpi20(), host.smbios());
+        return Handoff.capture(fw.memory(), fw.tables(), fw.trampoline(), outcome.handoff(), host.acpi20(), host.smbios());
     }
 
     @Override

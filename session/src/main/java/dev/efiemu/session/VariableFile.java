@@ -1,7 +1,7 @@
 package dev.efiemu.session;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.core.runtime.VariableStore;
+import dev.efiemu.loader.Guid;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

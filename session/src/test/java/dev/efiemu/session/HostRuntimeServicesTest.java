@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.efiemu.core.Guids;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.handoff.HostRuntimeServices;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.HostMemoryLayout;

@@ -13,10 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Engine micro-benchmarks (issue 2, DESIGN.md §2): register-loop throughput, a 16 MiB byte-copy
- * loop, 16 MiB {@code rep movsq} (x86), and the cost of one trapped service call. Each figure is
- * the best of a few runs after a warm-up run. Guest code is embedded as bytes; the assembly is
- * beside each (assembled with clang when written).
+ * Engine micro-benchmarks (issue 2; docs/architecture.md, "Engine set-up"): register-loop
+ * throughput, a 16 MiB byte-copy loop, 16 MiB {@code rep movsq} (x86), and the cost of one trapped
+ * service call. Each figure is the best of a few runs after a warm-up run. Guest code is embedded
+ * as bytes; the assembly is beside each (assembled with clang when written).
  */
 public final class EngineBench {
     static final long CODE = 0x10000;
@@ -34,7 +34,7 @@ public final class EngineBench {
     static final String X86_MOVSQ = "f348a5f4";
     // x86_64: 1: call rbx ; dec r12 ; jnz 1b ; hlt
     static final String X86_TRAP = "ffd349ffcc75f9f4";
-    // x86_64: movabs rax, 0x8000000000000003 ; ret       (the service stub of DESIGN.md §2)
+    // x86_64: movabs rax, 0x8000000000000003 ; ret       (a firmware service stub: EFI_UNSUPPORTED)
     static final String X86_STUB = "48b80300000000000080c3";
     // aarch64: 1: add x0,x0,x1 ; eor x2,x2,x0 ; subs x1,x1,#1 ; b.ne 1b ; nop
     static final String A64_REG = "0000018b420000ca210400f1a1ffff541f2003d5";

@@ -1,10 +1,10 @@
 package dev.efiemu.debugger.gdb;
 
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.MachineHalt;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.debug.ExecutionControl;
 import dev.efiemu.core.debug.ServiceCalls;
+import dev.efiemu.core.machine.ExecutionControl;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.MachineHalt;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.trap.Service;
 import dev.efiemu.cpu.Arch;
 import dev.efiemu.cpu.Cpu;

@@ -1,9 +1,9 @@
 package dev.efiemu.debugger.gdb;
 
-import dev.efiemu.core.Machine;
 import dev.efiemu.core.debug.ServiceCalls;
 import dev.efiemu.core.debug.ServiceFilter;
 import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.trap.Service;
 import java.util.ArrayList;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Service;
 import java.io.IOException;

@@ -1,16 +1,16 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.MachineHalt;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.MachineHalt;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

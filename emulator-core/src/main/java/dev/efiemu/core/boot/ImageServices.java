@@ -1,17 +1,18 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.HandoffState;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.MachineHalt;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.image.ImageExit;
 import dev.efiemu.core.image.ImageFile;
 import dev.efiemu.core.image.LoadedImageProtocol;
 import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.image.LoadedImages;
+import dev.efiemu.core.machine.HandoffState;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.MachineHalt;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
@@ -33,9 +34,9 @@ public final class ImageServices {
     static final int SUBSYSTEM_APPLICATION = 10, SUBSYSTEM_BOOT_DRIVER = 11, SUBSYSTEM_RUNTIME_DRIVER = 12;
     private static final Logger log = LoggerFactory.getLogger(ImageServices.class);
 
-    /** Reads an image a device path names (through a file system); null when nothing serves it. */
-    public interface PathReader {
-        PathImage read(byte[] devicePath);
+    /** Reads a file of a device's file system by its path ("\\EFI\\x.efi"); null when there is none. */
+    public interface FileReader {
+        byte[] read(String path);
     }
 
     /**
@@ -44,17 +45,18 @@ public final class ImageServices {
      * @param device   the handle that served it (the child's LoadedImage.DeviceHandle)
      * @param filePath the rest of the path, relative to {@code device} (LoadedImage.FilePath)
      */
-    public record PathImage(byte[] file, long device, byte[] filePath) {}
+    record PathImage(byte[] file, long device, DevicePath filePath) {}
 
     private final Machine m;
     private final GuestMemory mem;
     private final SystemTables tables;
     private final EventServices events;
     private final Function<byte[], ImageFile> parser;
-    private final Map<Long, LoadedImageRecord> images = new HashMap<>();
+    private final LoadedImages images;
     private final Map<Long, Boolean> started = new HashMap<>();
     private final Deque<Long> running = new ArrayDeque<>();
-    private PathReader pathReader = p -> null;
+    /** Devices whose files LoadImage reads by path: handle address -> its file system. */
+    private final Map<Long, FileReader> fileDevices = new LinkedHashMap<>();
     private int children;
 
     public ImageServices(Machine m, SystemTables tables, EventServices events, Function<byte[], ImageFile> parser) {
@@ -63,10 +65,37 @@ public final class ImageServices {
         this.tables = tables;
         this.events = events;
         this.parser = parser;
+        this.images = m.images();
     }
 
-    public void pathReader(PathReader r) {
-        this.pathReader = r;
+    /**
+     * Lets LoadImage read images from {@code device}'s files: a path that starts with the device's
+     * own device path and continues with media file path nodes (UEFI spec §10.3.5.4) names a file
+     * of {@code files}. Each device serves its own paths; the longest matching device path wins.
+     */
+    public void serveFiles(Handle device, FileReader files) {
+        fileDevices.put(device.address(), files);
+    }
+
+    /** LoadImage by device path (as edk2 does: LocateDevicePath over the file systems, then the file). */
+    private PathImage readByPath(DevicePath path) {
+        Handle best = null;
+        DevicePath bestPath = null;
+        for (long address : fileDevices.keySet()) {
+            Handle h = m.handles().get(address);
+            Handle.ProtocolEntry dp = h == null ? null : h.protocol(Guids.DEVICE_PATH);
+            if (dp == null || dp.iface == 0) continue;
+            DevicePath own = DevicePath.read(mem, dp.iface);
+            if (path.startsWith(own) && (bestPath == null || own.nodes().size() > bestPath.nodes().size())) {
+                best = h;
+                bestPath = own;
+            }
+        }
+        if (best == null) return null;
+        DevicePath rest = path.after(bestPath);
+        String name = rest.filePathText();
+        byte[] file = name == null ? null : fileDevices.get(best.address()).read(name);
+        return file == null ? null : new PathImage(file, best.address(), rest);
     }
 
     public void register(ServiceRegistry<BootService> r) {
@@ -80,14 +109,14 @@ public final class ImageServices {
     long loadImage(Call c) {
         long parent = c.arg(1), pathPtr = c.arg(2), src = c.arg(3), srcSize = c.arg(4), out = c.arg(5);
         if (out == 0 || images.get(parent) == null) return Status.INVALID_PARAMETER;
-        byte[] path = pathPtr != 0 ? DevicePaths.read(mem, pathPtr) : null;
+        DevicePath path = DevicePath.read(mem, pathPtr);
         byte[] file;
         long device = 0;
         if (src != 0) {
             file = mem.read(src, (int) srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
-            PathImage found = pathReader.read(path);
+            PathImage found = readByPath(path);
             if (found == null) return Status.NOT_FOUND;
             file = found.file();
             device = found.device();
@@ -132,8 +161,8 @@ public final class ImageServices {
     }
 
     /** A name for traces and reports: the file name when the path has one, else "parent.efi/child-N". */
-    private String childName(long parent, byte[] path) {
-        String file = path == null ? null : DevicePaths.fileName(path);
+    private String childName(long parent, DevicePath path) {
+        String file = path == null ? null : path.fileName();
         if (file != null) return file;
         LoadedImageRecord p = images.get(parent);
         return (p != null ? p.name() : "image") + "/child-" + (++children);
@@ -156,7 +185,7 @@ public final class ImageServices {
      * @param devicePath the path it was loaded from: relative to {@code deviceHandle} when that has a
      *                   device path (a file path node), else the whole path; null when unknown
      */
-    public LoadedImageRecord load(byte[] file, String name, long parent, long deviceHandle, byte[] devicePath) {
+    public LoadedImageRecord load(byte[] file, String name, long parent, long deviceHandle, DevicePath devicePath) {
         ImageFile pe;
         try {
             pe = parser.apply(file);
@@ -189,15 +218,13 @@ public final class ImageServices {
         // is the whole path, the device's followed by the file's.
         long filePath = 0, fullPath = 0;
         if (devicePath != null) {
-            filePath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, devicePath.length);
-            mem.write(filePath, devicePath);
-            byte[] full = devicePath;
+            filePath = writePath(devicePath);
+            DevicePath full = devicePath;
             Handle dev = m.handles().get(deviceHandle);
             if (dev != null && dev.protocol(Guids.DEVICE_PATH) != null) {
-                full = DevicePaths.append(DevicePaths.read(mem, dev.protocol(Guids.DEVICE_PATH).iface), devicePath);
+                full = DevicePath.read(mem, dev.protocol(Guids.DEVICE_PATH).iface).append(devicePath);
             }
-            fullPath = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, full.length);
-            mem.write(fullPath, full);
+            fullPath = writePath(full);
         }
         LoadedImageProtocol.write(mem, li, parent, tables.systemTable(), deviceHandle, filePath, base,
                 pages * MemoryMap.PAGE, codeType, dataType);
@@ -205,10 +232,16 @@ public final class ImageServices {
         m.installProtocol(h, Guids.LOADED_IMAGE_DEVICE_PATH, fullPath);
         LoadedImageRecord rec = new LoadedImageRecord(h, name, base, pages * MemoryMap.PAGE, base + pe.entryPointRva(),
                 pe.subsystem(), li, pages);
-        images.put(h.address(), rec);
-        m.images().add(rec);
+        images.add(rec);
         log.debug("loaded {} at 0x{} entry 0x{}", name, Long.toHexString(base), Long.toHexString(rec.entry()));
         return rec;
+    }
+
+    private long writePath(DevicePath path) {
+        byte[] b = path.bytes();
+        long a = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, b.length);
+        mem.write(a, b);
+        return a;
     }
 
     /** Sets EFI_LOADED_IMAGE_PROTOCOL.LoadOptions to a UTF-16 command line (what Linux stubs read). */
@@ -270,8 +303,7 @@ public final class ImageServices {
     }
 
     private void unload(LoadedImageRecord rec) {
-        images.remove(rec.handle().address());
-        m.images().remove(rec);
+        images.remove(rec);
         Handle h = rec.handle();
         for (var g : h.guids()) m.handles().uninstall(h, g);
         m.memoryMap().free(rec.base(), rec.pages());

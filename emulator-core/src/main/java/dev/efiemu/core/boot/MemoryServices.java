@@ -1,7 +1,7 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.AllocationException;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;

@@ -1,8 +1,8 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.tables.SystemTables;

@@ -1,19 +1,18 @@
 package dev.efiemu.core.boot;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.Status;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handles.HandleDatabase;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -260,13 +259,14 @@ public final class ProtocolServices {
         Guid g = guid(c, guidPtr);
         long pathAddr = mem.u64(pathPtrPtr);
         if (pathAddr == 0) return Status.INVALID_PARAMETER;
-        byte[] path = DevicePaths.read(mem, pathAddr);
+        DevicePath path = DevicePath.read(mem, pathAddr);
         Handle best = null;
         int bestLen = -1;
         for (Handle h : db.withProtocol(g)) {
-            Handle.ProtocolEntry dp = h.protocol(dev.efiemu.core.Guids.DEVICE_PATH);
+            Handle.ProtocolEntry dp = h.protocol(Guids.DEVICE_PATH);
             if (dp == null || dp.iface == 0) continue;
-            int n = DevicePaths.prefixLength(DevicePaths.read(mem, dp.iface), path);
+            DevicePath have = DevicePath.read(mem, dp.iface);
+            int n = path.startsWith(have) ? have.byteLength() : -1;
             if (n > bestLen) {
                 best = h;
                 bestLen = n;
@@ -287,10 +287,9 @@ public final class ProtocolServices {
         // §7.3: refuse a device path that is already installed on some handle.
         for (long[] p : pairs) {
             if (mem.guid(p[0]).equals(Guids.DEVICE_PATH) && p[1] != 0) {
-                byte[] want = DevicePaths.read(mem, p[1]);
+                DevicePath want = DevicePath.read(mem, p[1]);
                 for (Handle h : db.withProtocol(Guids.DEVICE_PATH)) {
-                    byte[] have = DevicePaths.read(mem, h.protocol(Guids.DEVICE_PATH).iface);
-                    if (Arrays.equals(want, have)) return Status.ALREADY_STARTED;
+                    if (want.equals(DevicePath.read(mem, h.protocol(Guids.DEVICE_PATH).iface))) return Status.ALREADY_STARTED;
                 }
             }
         }

@@ -1,13 +1,13 @@
 package dev.efiemu.core.debug;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.handles.DevicePath;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.BootService;
 import dev.efiemu.core.trap.Service;
-import java.nio.charset.StandardCharsets;
+import dev.efiemu.loader.Guid;
 import java.util.List;
 
 /**
@@ -116,34 +116,14 @@ public final class ServiceCalls {
         }
     }
 
-    /** A short text form of a device path (UEFI spec §10.6 style for the nodes payloads use). */
+    /** A device path's text form (UEFI spec §10.6 style), or what is wrong with it. */
     static String devicePathText(GuestMemory mem, long address) {
         if (address == 0) return "NULL";
-        StringBuilder b = new StringBuilder();
-        long at = address;
-        for (int node = 0; node < 32; node++) {
-            byte[] hdr = mem.read(at, 4);
-            int type = hdr[0] & 0xff, sub = hdr[1] & 0xff, len = (hdr[2] & 0xff) | (hdr[3] & 0xff) << 8;
-            if (type == 0x7f && sub == 0xff) return b.length() == 0 ? "End" : b.toString();
-            if (len < 4 || len > 4096) return b + "/<bad node length " + len + ">";
-            if (b.length() > 0) b.append('/');
-            byte[] body = mem.read(at + 4, len - 4);
-            if (type == 4 && sub == 3 && body.length >= 16) {
-                b.append("VenMedia(").append(Guids.name(Guid.fromBytes(body, 0))).append(')');
-            } else if (type == 1 && sub == 4 && body.length >= 16) {
-                b.append("VenHw(").append(Guids.name(Guid.fromBytes(body, 0))).append(')');
-            } else if (type == 4 && sub == 4) {
-                String s = new String(body, StandardCharsets.UTF_16LE);
-                int nul = s.indexOf('\0');
-                b.append(printable(nul >= 0 ? s.substring(0, nul) : s));
-            } else if (type == 4 && sub == 1 && body.length >= 4) {
-                b.append("HD(").append(java.nio.ByteBuffer.wrap(body).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt()).append(",...)");
-            } else {
-                b.append(String.format("Path(%d,%d)", type, sub));
-            }
-            at += len;
+        try {
+            return DevicePath.read(mem, address).toString();
+        } catch (IllegalArgumentException e) {
+            return "<bad device path: " + e.getMessage() + ">";
         }
-        return b + "/...";
     }
 
     private static String printable(String s) {

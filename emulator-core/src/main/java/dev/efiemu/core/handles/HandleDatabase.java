@@ -1,6 +1,6 @@
 package dev.efiemu.core.handles;
 
-import dev.efiemu.core.Guid;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,15 +1,16 @@
 package dev.efiemu.core.handoff;
 
-import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.HandoffState;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.machine.HandoffState;
+import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.SystemTables;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The bootable hand-off built from the machine frozen at ExitBootServices (DESIGN.md §4): every
+ * The bootable hand-off built from the machine frozen at ExitBootServices (docs/handoff.md): every
  * allocated range of memory as a segment (firmware tables, runtime stubs, the loaded images, the
  * kernel the stub decompressed, the initrd, the stack the stub still uses), plus the trampoline's
  * entry points.
@@ -24,10 +25,9 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
     public record Segment(long address, byte[] bytes) {}
 
     /** Patches the trampoline for {@code state} and reads out every used range of memory. */
-    public static Handoff capture(Firmware fw, HandoffState state, long hostRsdp, long hostSmbios) {
-        Trampoline t = fw.trampoline();
-        t.finish(fw.machine().memory(), state.registers(), fw.tables().configTableSlot(Guids.ACPI_20_TABLE),
-                fw.tables().configTableSlot(Guids.SMBIOS_TABLE), hostRsdp, hostSmbios);
+    public static Handoff capture(GuestMemory mem, SystemTables tables, Trampoline t, HandoffState state, long hostRsdp, long hostSmbios) {
+        t.finish(mem, state.registers(), tables.configTableSlot(Guids.ACPI_20_TABLE),
+                tables.configTableSlot(Guids.SMBIOS_TABLE), hostRsdp, hostSmbios);
         List<Segment> segs = new ArrayList<>();
         long runStart = -1, runEnd = -1;
         for (MemoryMap.Region r : state.memoryMap()) {
@@ -36,11 +36,11 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
                 runEnd = r.end();
                 continue;
             }
-            if (runStart >= 0) segs.add(read(fw, runStart, runEnd));
+            if (runStart >= 0) segs.add(read(mem, runStart, runEnd));
             runStart = r.start();
             runEnd = r.end();
         }
-        if (runStart >= 0) segs.add(read(fw, runStart, runEnd));
+        if (runStart >= 0) segs.add(read(mem, runStart, runEnd));
         return new Handoff(segs, t.base() + Trampoline.ENTRY32, t.base() + Trampoline.ENTRY64, state.memoryMap());
     }
 
@@ -50,8 +50,8 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
         return r.type() != MemoryType.CONVENTIONAL.code();
     }
 
-    private static Segment read(Firmware fw, long start, long end) {
-        return new Segment(start, fw.machine().memory().read(start, Math.toIntExact(end - start)));
+    private static Segment read(GuestMemory mem, long start, long end) {
+        return new Segment(start, mem.read(start, Math.toIntExact(end - start)));
     }
 
     public long totalBytes() {

@@ -1,12 +1,12 @@
 package dev.efiemu.core.handoff;
 
-import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.HandoffState;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.machine.HandoffState;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.HostMemoryLayout.RuntimeRegion;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.tables.SystemTables;
 import java.util.List;
 
 /**
@@ -75,9 +75,8 @@ public final class HostRuntimeServices {
      *
      * @return what was patched, or null when no Linux boot_params was found (then nothing changed)
      */
-    public static Result apply(Firmware fw, HandoffState state, Host host) {
-        GuestMemory mem = fw.memory();
-        long systab = fw.tables().systemTable();
+    public static Result apply(GuestMemory mem, SystemTables tables, Trampoline trampoline, HandoffState state, Host host) {
+        long systab = tables.systemTable();
         long bp = findBootParams(mem, state.memoryMap(), systab);
         if (bp == 0) return null;
         long efi = bp + EFI_INFO;
@@ -100,16 +99,16 @@ public final class HostRuntimeServices {
             }
             mem.u64(d + 16, virt);
         }
-        fw.tables().installConfigTable(Guids.RT_PROPERTIES_TABLE, 0);
+        tables.installConfigTable(Guids.RT_PROPERTIES_TABLE, 0);
         mem.u64(systab + 88, host.runtimeTable()); // EFI_SYSTEM_TABLE.RuntimeServices
-        fw.tables().updateCrc(systab);
-        long node = fw.trampoline().base() + Trampoline.SPARE;
+        tables.updateCrc(systab);
+        long node = trampoline.base() + Trampoline.SPARE;
         mem.fill(node, 16 + EFI_SETUP_DATA_SIZE, 0);
         mem.u64(node, mem.u64(bp + SETUP_DATA));
         mem.u32(node + 8, SETUP_EFI);
         mem.u32(node + 12, EFI_SETUP_DATA_SIZE);
         mem.u64(node + 16, mem.u64(systab + 24)); // fw_vendor
-        mem.u64(node + 32, fw.tables().configArray()); // tables
+        mem.u64(node + 32, tables.configArray()); // tables
         mem.u64(bp + SETUP_DATA, node);
         return new Result(bp, n, node);
     }

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Writes a hand-off as an ELF64 that QEMU boots with {@code -kernel} as a PVH guest: one PT_LOAD
  * per segment at its physical address and a PT_NOTE "Xen" XEN_ELFNOTE_PHYS32_ENTRY (18) whose
- * 8-byte descriptor is the 32-bit entry (Xen's public/elfnote.h; DESIGN.md §4).
+ * 8-byte descriptor is the 32-bit entry (Xen's public/elfnote.h; docs/handoff.md).
  */
 public final class PvhElf {
     static final int EHDR = 64, PHDR = 56, XEN_ELFNOTE_PHYS32_ENTRY = 18;

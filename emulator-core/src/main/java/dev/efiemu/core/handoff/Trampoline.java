@@ -1,6 +1,6 @@
 package dev.efiemu.core.handoff;
 
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;

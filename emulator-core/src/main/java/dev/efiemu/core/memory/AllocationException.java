@@ -1,6 +1,7 @@
 package dev.efiemu.core.memory;
 
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
+
 
 /** An allocation request the spec answers with an error status. */
 public final class AllocationException extends RuntimeException {

@@ -1,7 +1,7 @@
 package dev.efiemu.core.memory;
 
-import dev.efiemu.core.Guid;
 import dev.efiemu.cpu.Cpu;
+import dev.efiemu.loader.Guid;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

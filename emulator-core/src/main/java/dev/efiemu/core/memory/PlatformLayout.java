@@ -2,9 +2,9 @@ package dev.efiemu.core.memory;
 
 /**
  * The physical address layout of the target machine. Default: what QEMU q35 with SeaBIOS gives a
- * PVH guest (DESIGN.md §4) so the hand-off image boots there: low RAM below 0x9fc00, the legacy
- * hole and BIOS area, RAM from 1 MiB to 128 KiB below the top of low memory, the PCIe ECAM window,
- * the TPM/chipset range and the flash below 4 GiB.
+ * PVH guest (SeaBIOS's e820; docs/architecture.md, "Memory"), so the hand-off image boots there:
+ * low RAM below 0x9fc00, the legacy hole and BIOS area, RAM from 1 MiB to 128 KiB below the top of
+ * low memory, the PCIe ECAM window, the TPM/chipset range and the flash below 4 GiB.
  */
 public final class PlatformLayout {
     private PlatformLayout() {}

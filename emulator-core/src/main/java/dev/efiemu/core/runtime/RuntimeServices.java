@@ -1,16 +1,16 @@
 package dev.efiemu.core.runtime;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.MachineHalt;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
 import dev.efiemu.core.boot.EventServices;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.machine.Machine;
+import dev.efiemu.core.machine.MachineHalt;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.tables.RuntimeService;
 import dev.efiemu.core.tables.ServiceRegistry;
 import dev.efiemu.core.trap.Call;
+import dev.efiemu.loader.Guid;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -18,7 +18,8 @@ import java.time.ZonedDateTime;
 /**
  * Runtime services (UEFI spec §8): time from a fixed epoch plus the virtual clock (reproducible),
  * variables over {@link VariableStore}, ResetSystem ending the run. SetVirtualAddressMap and
- * capsules are left EFI_UNSUPPORTED, which Linux tolerates (DESIGN.md §4).
+ * capsules are left EFI_UNSUPPORTED, which Linux tolerates (after the hand-off it logs "Unable to
+ * switch EFI into virtual mode" and boots on).
  */
 public final class RuntimeServices {
     /** The wall clock the guest sees at virtual time 0. */

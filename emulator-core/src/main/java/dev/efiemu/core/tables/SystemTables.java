@@ -1,11 +1,11 @@
 package dev.efiemu.core.tables;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Handler;
 import dev.efiemu.core.trap.Service;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -143,7 +143,8 @@ public final class SystemTables {
 
     /**
      * An entry whose VendorTable is 0 for now (payloads treat it as absent) and is filled in at
-     * the hand-off, where the real table is found (DESIGN.md §4: ACPI and SMBIOS).
+     * the hand-off, where the real table is found (ACPI and SMBIOS: on an EFI boot Linux looks for
+     * them only in the configuration tables; docs/handoff.md).
      */
     public void reserveConfigTable(Guid guid) {
         configTables.put(guid, 0L);

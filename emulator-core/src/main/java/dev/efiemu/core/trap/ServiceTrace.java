@@ -1,6 +1,6 @@
 package dev.efiemu.core.trap;
 
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -1,6 +1,6 @@
 package dev.efiemu.core.trap;
 
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.cpu.Cpu;
 import java.util.ArrayList;
@@ -12,10 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Traps firmware calls (DESIGN.md §2). Every service is a real 16-byte stub in a stub area of guest
- * memory that returns EFI_UNSUPPORTED when executed; one code hook over the area stops the engine
- * when the guest enters a stub, before the stub runs. The run loop then calls {@link #dispatch},
- * outside the engine, so a handler may call back into guest code (events, images) freely.
+ * Traps firmware calls (docs/architecture.md, "Trapping services"). Every service is a real
+ * 16-byte stub in a stub area of guest memory that returns EFI_UNSUPPORTED when executed; one code
+ * hook over the area stops the engine when the guest enters a stub, before the stub runs. The run
+ * loop then calls {@link #dispatch}, outside the engine, so a handler may call back into guest
+ * code (events, images) freely.
  */
 public final class TrapDispatcher {
     public static final int STUB_SIZE = 16;
@@ -92,7 +93,7 @@ public final class TrapDispatcher {
         long result;
         try {
             result = s.handler().call(call);
-        } catch (dev.efiemu.core.MachineHalt | dev.efiemu.core.image.ImageExit e) {
+        } catch (NoReturn e) {
             // Control leaves the guest's call here (ExitBootServices, ResetSystem, Exit): no return value.
             trace.record(s, args, caller, null, (call.noteText() + " -> " + e.getMessage()).strip());
             throw e;

@@ -1,6 +1,6 @@
 package dev.efiemu.core.x86;
 
-import dev.efiemu.core.Machine;
+import dev.efiemu.core.machine.Machine;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.cpu.Cpu;
 import dev.efiemu.cpu.X86Reg;
@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The x86_64 CPU as firmware leaves it for a payload: SSE enabled, a flat GDT, and a modest,
  * consistent CPUID. Unicorn's own CPUID feature bits are broken (no FPU/TSC/MSR/PAE in leaf 1),
- * which sends the Linux stub's KASLR code through NULL pointers (DESIGN.md §2), so every leaf is
+ * which makes the Linux stub's KASLR code find neither RDRAND nor a TSC, fall back to timer I/O
+ * through NULL pointers and jump to address 0; so every leaf is
  * answered here. Port I/O reads as an absent device (all ones); writes are ignored.
  */
 public final class X86Platform {

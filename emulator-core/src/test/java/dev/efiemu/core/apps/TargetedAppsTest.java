@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.fixtures.TestApps;
+import dev.efiemu.loader.Guid;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -33,7 +33,7 @@ class TargetedAppsTest {
         byte[] pe = Files.readAllBytes(app(name));
         try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
             setup.accept(fw);
-            return fw.runPayload(pe, name + ".efi", null, 0, DevicePaths.filePath("\\" + name + ".efi"));
+            return fw.runPayload(pe, name + ".efi", null, 0, DevicePath.filePath("\\" + name + ".efi"));
         }
     }
 
@@ -95,7 +95,7 @@ class TargetedAppsTest {
         byte[] pe = Files.readAllBytes(app("spin"));
         long t0 = System.nanoTime();
         try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(1000), PeImageFile::parse)) {
-            RunOutcome o = fw.runPayload(pe, "spin.efi", null, 0, DevicePaths.filePath("\\spin.efi"));
+            RunOutcome o = fw.runPayload(pe, "spin.efi", null, 0, DevicePath.filePath("\\spin.efi"));
             assertEquals(RunOutcome.Kind.BUDGET, o.kind(), o.message());
             assertTrue(o.fault().pcWhere().startsWith("spin.efi+0x"), o.fault().format());
         }

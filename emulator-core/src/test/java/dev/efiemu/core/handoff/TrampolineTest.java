@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.Guids;
-import dev.efiemu.core.MachineConfig;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
 import dev.efiemu.cpu.Cpu;
 import dev.efiemu.cpu.RunResult;
 import dev.efiemu.cpu.X86Reg;

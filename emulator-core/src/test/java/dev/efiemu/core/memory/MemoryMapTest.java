@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Status;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -18,7 +18,7 @@ class MemoryMapTest {
 
     @Test
     void q35LayoutMatchesSeaBiosE820() {
-        // DESIGN.md §4: usable up to 0x9fbff, RAM from 1 MiB to 0x3ffdffff, reserved top 128 KiB.
+        // SeaBIOS e820, q35 with 1 GiB: usable to 0x9fbff, RAM 1 MiB-0x3ffdffff, reserved top 128 KiB.
         assertEquals(MemoryType.CONVENTIONAL.code(), q35.find(0x9e000).type());
         assertEquals(MemoryType.RESERVED.code(), q35.find(0x9fc00).type());
         assertEquals(null, q35.find(0xa0000));

@@ -2,12 +2,12 @@ package dev.efiemu.loader.auth;
 
 import dev.efiemu.loader.Bytes;
 import dev.efiemu.loader.FormatException;
+import dev.efiemu.loader.Guid;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * An edk2 variable store inside a firmware volume, as in OVMF_VARS.fd: EFI_FIRMWARE_VOLUME_HEADER
@@ -16,16 +16,16 @@ import java.util.UUID;
  * each variable header 4-byte aligned, StartId 0x55AA, State VAR_ADDED 0x3f).
  */
 public final class EdkVariableStore {
-    public static final UUID AUTHENTICATED_VARIABLE_GUID = UUID.fromString("aaf32c78-947b-439a-a180-2e144ec37792");
-    public static final UUID VARIABLE_GUID = UUID.fromString("ddcf3616-3275-4164-98b6-fe85707ffe7d");
-    public static final UUID GLOBAL_VARIABLE = UUID.fromString("8be4df61-93ca-11d2-aa0d-00e098032b8c");
-    public static final UUID IMAGE_SECURITY_DATABASE = UUID.fromString("d719b2cb-3d3a-4596-a3bc-dad00e67656f");
+    public static final Guid AUTHENTICATED_VARIABLE_GUID = Guid.parse("aaf32c78-947b-439a-a180-2e144ec37792");
+    public static final Guid VARIABLE_GUID = Guid.parse("ddcf3616-3275-4164-98b6-fe85707ffe7d");
+    public static final Guid GLOBAL_VARIABLE = Guid.parse("8be4df61-93ca-11d2-aa0d-00e098032b8c");
+    public static final Guid IMAGE_SECURITY_DATABASE = Guid.parse("d719b2cb-3d3a-4596-a3bc-dad00e67656f");
 
     private static final int VAR_ADDED = 0x3f, VAR_IN_DELETED_TRANSITION = 0xfe;
     private static final int STORE_HEADER_SIZE = 28, AUTH_HEADER_SIZE = 60, PLAIN_HEADER_SIZE = 32;
 
     /** One live variable. */
-    public record Variable(UUID vendor, String name, long attributes, byte[] data) {}
+    public record Variable(Guid vendor, String name, long attributes, byte[] data) {}
 
     private final List<Variable> variables;
     private final boolean authenticated;
@@ -43,7 +43,7 @@ public final class EdkVariableStore {
         if (!looksLikeFirmwareVolume(fv)) throw new FormatException("no firmware volume signature \"_FVH\" at offset 0x28");
         int hdrLen = Bytes.u16(fv, 48, "FV HeaderLength");
         long store = hdrLen;
-        UUID sig = SignatureList.guid(fv, store);
+        Guid sig = Guid.fromBytes(fv, store);
         boolean auth;
         if (sig.equals(AUTHENTICATED_VARIABLE_GUID)) auth = true;
         else if (sig.equals(VARIABLE_GUID)) auth = false;
@@ -58,7 +58,7 @@ public final class EdkVariableStore {
             long attrs = Bytes.u32(fv, pos + 4, "Attributes");
             long nameSize = Bytes.u32(fv, pos + headerSize - 24, "NameSize");
             long dataSize = Bytes.u32(fv, pos + headerSize - 20, "DataSize");
-            UUID vendor = SignatureList.guid(fv, pos + headerSize - 16);
+            Guid vendor = Guid.fromBytes(fv, pos + headerSize - 16);
             long nameAt = pos + headerSize, dataAt = nameAt + nameSize;
             if (nameSize > end - nameAt || dataSize > end - dataAt) {
                 throw new FormatException(String.format("variable at offset 0x%x: name 0x%x + data 0x%x bytes run past the store end 0x%x", pos, nameSize, dataSize, end));
@@ -81,7 +81,7 @@ public final class EdkVariableStore {
     public List<Variable> variables() { return variables; }
     public boolean authenticated() { return authenticated; }
 
-    public Optional<Variable> get(UUID vendor, String name) {
+    public Optional<Variable> get(Guid vendor, String name) {
         return variables.stream().filter(v -> v.vendor().equals(vendor) && v.name().equals(name)).findFirst();
     }
 

@@ -5,6 +5,7 @@ import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.auth.Authenticode;
 import dev.efiemu.loader.auth.TrustStore;
 import dev.efiemu.loader.auth.Verdict;
+import dev.efiemu.loader.json.Hex;
 import dev.efiemu.loader.linux.Arm64ImageHeader;
 import dev.efiemu.loader.linux.BzImageHeader;
 import dev.efiemu.loader.linux.ZbootImage;
@@ -20,7 +21,7 @@ import java.util.Map;
 /**
  * Builds the report `efiemu inspect` prints: PE headers and sections, the UKI section map, the
  * chain of nested layers (UKI → .linux → bzImage / zboot → payload → arm64 Image) and the
- * Authenticode verdict. The report is a tree of ordered maps and lists (see {@link Json}).
+ * Authenticode verdict. The report is a tree of ordered maps and lists (see {@link dev.efiemu.loader.json.Json}).
  */
 public final class Inspector {
     private static final int MAX_DEPTH = 5;

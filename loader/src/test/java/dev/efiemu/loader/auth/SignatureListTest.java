@@ -3,29 +3,25 @@ package dev.efiemu.loader.auth;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.efiemu.loader.FormatException;
+import dev.efiemu.loader.Guid;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class SignatureListTest {
-    static byte[] guid(UUID u) {
-        ByteBuffer b = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
-        long hi = u.getMostSignificantBits();
-        b.putInt((int) (hi >>> 32)).putShort((short) (hi >>> 16)).putShort((short) hi);
-        b.order(ByteOrder.BIG_ENDIAN).putLong(u.getLeastSignificantBits());
-        return b.array();
+    static byte[] guid(Guid g) {
+        return g.toBytes();
     }
 
     /** One EFI_SIGNATURE_LIST holding the given same-size entries. */
-    static byte[] esl(UUID type, byte[]... entries) {
+    static byte[] esl(Guid type, byte[]... entries) {
         int sigSize = 16 + entries[0].length;
         ByteBuffer b = ByteBuffer.allocate(28 + sigSize * entries.length).order(ByteOrder.LITTLE_ENDIAN);
         b.put(guid(type)).putInt(b.capacity()).putInt(0).putInt(sigSize);
-        for (byte[] e : entries) b.put(guid(UUID.fromString("11111111-2222-3333-4444-555555555555"))).put(e);
+        for (byte[] e : entries) b.put(guid(Guid.parse("11111111-2222-3333-4444-555555555555"))).put(e);
         return b.array();
     }
 
@@ -35,7 +31,7 @@ class SignatureListTest {
         assertEquals((byte) 0xa1, g[0]); // Data1 little-endian
         assertEquals((byte) 0xa7, g[6]);
         assertEquals((byte) 0x87, g[8]); // Data4 as stored
-        assertEquals(SignatureList.CERT_X509, SignatureList.guid(g, 0));
+        assertEquals(SignatureList.CERT_X509, Guid.fromBytes(g, 0));
     }
 
     @Test
@@ -49,9 +45,38 @@ class SignatureListTest {
         assertEquals(3, l.size());
         assertEquals("SHA256", l.get(1).typeName());
         assertEquals(1, l.get(1).data()[0]);
-        assertEquals(UUID.fromString("11111111-2222-3333-4444-555555555555"), l.get(0).owner());
+        assertEquals(Guid.parse("11111111-2222-3333-4444-555555555555"), l.get(0).owner());
         TrustStore ts = TrustStore.builder().addDbx(o.toByteArray(), "test dbx").build();
         assertEquals(3, ts.forbiddenHashes().size());
+    }
+
+    @Test
+    void encodesWhatItParses() {
+        Guid owner = Guid.parse("11111111-2222-3333-4444-555555555555");
+        Guid other = Guid.parse("b0c4bd6f-6dbb-46ab-9a51-4b6f5e8ff0a5");
+        byte[] h1 = new byte[32], h2 = new byte[32], certA = new byte[10], certB = new byte[10];
+        h2[0] = 1;
+        certB[9] = 2;
+        assertArrayEquals(esl(SignatureList.CERT_SHA256, h1, h2), SignatureList.encode(List.of(
+                new SignatureList(SignatureList.CERT_SHA256, owner, h1), new SignatureList(SignatureList.CERT_SHA256, owner, h2))));
+        List<SignatureList> entries = List.of(
+                new SignatureList(SignatureList.CERT_SHA256, owner, h1),
+                new SignatureList(SignatureList.CERT_SHA256, other, h2),
+                new SignatureList(SignatureList.CERT_SHA1, owner, new byte[20]),
+                new SignatureList(SignatureList.CERT_X509, other, certA),
+                new SignatureList(SignatureList.CERT_X509, other, certB),
+                new SignatureList(SignatureList.CERT_SHA256, owner, h2));
+        byte[] encoded = SignatureList.encode(entries);
+        // lists: two SHA-256 | one SHA-1 | one X.509 | one X.509 | one SHA-256
+        assertEquals((28 + 2 * 48) + (28 + 36) + 2 * (28 + 26) + (28 + 48), encoded.length);
+        List<SignatureList> back = SignatureList.parse(encoded);
+        assertEquals(entries.size(), back.size());
+        for (int i = 0; i < entries.size(); i++) {
+            assertEquals(entries.get(i).type(), back.get(i).type(), "type " + i);
+            assertEquals(entries.get(i).owner(), back.get(i).owner(), "owner " + i);
+            assertArrayEquals(entries.get(i).data(), back.get(i).data(), "data " + i);
+        }
+        assertArrayEquals(new byte[0], SignatureList.encode(List.of()));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.efiemu.fixtures.Fixtures;
 import dev.efiemu.loader.auth.TrustStore;
+import dev.efiemu.loader.json.Json;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

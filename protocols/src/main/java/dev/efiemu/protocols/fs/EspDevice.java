@@ -1,15 +1,11 @@
 package dev.efiemu.protocols.fs;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
-import dev.efiemu.core.memory.MemoryType;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import dev.efiemu.loader.Guid;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 
 /**
  * The virtual ESP as the payload sees it: a handle with a device path like a real disk's
@@ -21,7 +17,7 @@ public final class EspDevice {
     static final long PARTITION_START = 2048, PARTITION_SECTORS = 1 << 20;
 
     private final Handle handle;
-    private final UUID partition;
+    private final Guid partition;
     private final SimpleFileSystem fs;
 
     public EspDevice(ProtocolHost host, EspSandbox esp) {
@@ -31,35 +27,19 @@ public final class EspDevice {
     /** @param sectors the partition size the HD() node reports (the FAT image's, when the ESP is also a disk) */
     public EspDevice(ProtocolHost host, EspSandbox esp, long sectors) {
         this.partition = partitionUuid(esp);
-        byte[] path = devicePath(partition, sectors);
-        long dp = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
-        host.memory().write(dp, path);
+        long dp = host.writeDevicePath(devicePath(partition, sectors));
         Handle h = host.installProtocol(null, Guids.DEVICE_PATH, dp);
         this.fs = new SimpleFileSystem(host, esp, h);
         this.handle = h;
-        host.imagePathReader(full -> readImage(path, esp, full));
+        host.serveFiles(h, name -> readFile(esp, name));
     }
 
-    /** LoadImage by device path: this disk's path followed by media file path nodes (UEFI spec §10.3.5.4). */
-    private dev.efiemu.core.boot.ImageServices.PathImage readImage(byte[] ours, EspSandbox esp, byte[] full) {
-        int n = DevicePaths.prefixLength(ours, full);
-        if (n < 0) return null;
-        byte[] rest = java.util.Arrays.copyOfRange(full, n, full.length);
-        StringBuilder name = new StringBuilder();
-        int off = 0;
-        while (off + 4 <= rest.length) {
-            int type = rest[off] & 0xff, sub = rest[off + 1] & 0xff, len = (rest[off + 2] & 0xff) | (rest[off + 3] & 0xff) << 8;
-            if (type == DevicePaths.END_TYPE) break;
-            if (type != 4 || sub != 4 || len < 6) return null;
-            String part = new String(rest, off + 4, len - 4, java.nio.charset.StandardCharsets.UTF_16LE).replace("\0", "");
-            if (name.length() > 0 && !part.startsWith("\\")) name.append('\\');
-            name.append(part);
-            off += len;
-        }
-        java.nio.file.Path p = esp.resolve(EspSandbox.components(java.util.List.of(), name.toString()));
+    /** A file LoadImage asked for by device path ("\\EFI\\x.efi"), or null. */
+    private static byte[] readFile(EspSandbox esp, String name) {
+        java.nio.file.Path p = esp.resolve(EspSandbox.components(java.util.List.of(), name));
         if (p == null || !java.nio.file.Files.isRegularFile(p)) return null;
         try {
-            return new dev.efiemu.core.boot.ImageServices.PathImage(java.nio.file.Files.readAllBytes(p), handle.address(), rest);
+            return java.nio.file.Files.readAllBytes(p);
         } catch (java.io.IOException e) {
             return null;
         }
@@ -94,36 +74,29 @@ public final class EspDevice {
         // A GPT disk holding the ESP: a disk handle VenHw(efiemu) and the ESP's partition handle
         // below it, each with BlockIo/DiskIo, as firmware presents a real disk (GRUB needs both).
         FatImage.Disk img = FatImage.build(sandbox, extra, partitionUuid(sandbox));
-        byte[] diskPath = java.util.Arrays.copyOf(devicePath(partitionUuid(sandbox), img.fatSectors()), 20 + 4);
-        System.arraycopy(DevicePaths.END, 0, diskPath, 20, 4);
-        long dp = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, diskPath.length);
-        host.memory().write(dp, diskPath);
+        long dp = host.writeDevicePath(DevicePath.of(DevicePath.vendorHardware(VENDOR)));
         Handle diskHandle = host.installProtocol(null, Guids.DEVICE_PATH, dp);
-        new BlockDevice(host, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false);
+        new DiskIo(host, diskHandle, new BlockIo(host, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false));
         EspDevice dev = new EspDevice(host, sandbox, img.fatSectors());
-        new BlockDevice(host, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true);
+        new DiskIo(host, dev.handle(), new BlockIo(host, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true));
         return new Placement(dev.handle().address(), path);
     }
 
-    /** VenHw(VENDOR) (type 1, subtype 4) / HD(1, GPT, uuid, 2048, 1 Mi sectors) (type 4, subtype 1, §10.3.5.1) / End. */
-    static UUID partitionUuid(EspSandbox esp) {
-        return UUID.nameUUIDFromBytes(("efiemu-esp:" + esp.root()).getBytes(StandardCharsets.UTF_8));
+    /** The partition GUID: derived from the ESP directory's path, so it is stable for an ESP. */
+    static Guid partitionUuid(EspSandbox esp) {
+        return Guid.nameBased(("efiemu-esp:" + esp.root()).getBytes(StandardCharsets.UTF_8));
     }
 
-    static byte[] devicePath(UUID uuid, long sectors) {
-        ByteBuffer b = ByteBuffer.allocate(20 + 42 + 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.put((byte) 1).put((byte) 4).putShort((short) 20).put(VENDOR.toBytes());
-        b.put((byte) 4).put((byte) 1).putShort((short) 42).putInt(1).putLong(PARTITION_START).putLong(sectors);
-        b.put(Guid.parse(uuid.toString()).toBytes()).put((byte) 2).put((byte) 2);
-        b.put(DevicePaths.END);
-        return b.array();
+    /** VenHw(VENDOR)/HD(1,GPT,partition,2048,sectors): a GPT partition on efiemu's disk. */
+    static DevicePath devicePath(Guid partition, long sectors) {
+        return DevicePath.of(DevicePath.vendorHardware(VENDOR), DevicePath.hardDriveGpt(1, PARTITION_START, sectors, partition));
     }
 
     public Handle handle() {
         return handle;
     }
 
-    public UUID partitionUuid() {
+    public Guid partitionUuid() {
         return partition;
     }
 

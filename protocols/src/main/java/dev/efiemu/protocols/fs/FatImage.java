@@ -20,7 +20,7 @@ public final class FatImage {
     /** The FAT file system of a GPT disk image: where it starts and how many 512-byte sectors it has. */
     public record Disk(Path image, long fatStart, long fatSectors) {}
 
-    public static Disk build(EspSandbox esp, List<Path[]> extra, java.util.UUID partition) throws IOException {
+    public static Disk build(EspSandbox esp, List<Path[]> extra, dev.efiemu.loader.Guid partition) throws IOException {
         Path work = Files.createTempDirectory("efiemu-esp-disk");
         work.toFile().deleteOnExit();
         Path stage = Files.createDirectories(work.resolve("stage"));

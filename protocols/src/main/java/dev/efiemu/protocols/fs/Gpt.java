@@ -1,13 +1,12 @@
 package dev.efiemu.protocols.fs;
 
-import dev.efiemu.core.Guid;
+import dev.efiemu.loader.Guid;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.UUID;
 import java.util.zip.CRC32;
 
 /**
@@ -23,7 +22,7 @@ final class Gpt {
 
     private Gpt() {}
 
-    static void write(Path image, long fatSectors, UUID partition) throws IOException {
+    static void write(Path image, long fatSectors, Guid partition) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
             long last = f.length() / 512 - 1;
             ByteBuffer mbr = ByteBuffer.allocate(512).order(ByteOrder.LITTLE_ENDIAN);
@@ -35,12 +34,12 @@ final class Gpt {
             f.write(mbr.array());
 
             ByteBuffer entries = ByteBuffer.allocate(ENTRIES * ENTRY_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-            entries.put(ESP_TYPE.toBytes()).put(Guid.parse(partition.toString()).toBytes());
+            entries.put(ESP_TYPE.toBytes()).put(partition.toBytes());
             entries.putLong(FIRST_PARTITION_LBA).putLong(FIRST_PARTITION_LBA + fatSectors - 1).putLong(0);
             entries.put("EFI System".getBytes(StandardCharsets.UTF_16LE));
             CRC32 ecrc = new CRC32();
             ecrc.update(entries.array());
-            Guid disk = Guid.parse(UUID.nameUUIDFromBytes(("efiemu-disk:" + partition).getBytes(StandardCharsets.UTF_8)).toString());
+            Guid disk = Guid.nameBased(("efiemu-disk:" + partition).getBytes(StandardCharsets.UTF_8));
             f.seek(512);
             f.write(header(1, last, 2, last, disk, ecrc.getValue()));
             f.seek(2 * 512);

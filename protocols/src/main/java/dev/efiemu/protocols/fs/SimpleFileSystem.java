@@ -1,13 +1,13 @@
 package dev.efiemu.protocols.fs;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
+import dev.efiemu.loader.Guid;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

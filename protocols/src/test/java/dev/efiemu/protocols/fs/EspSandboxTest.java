@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
-import dev.efiemu.core.MachineConfig;
-import dev.efiemu.core.RunOutcome;
-import dev.efiemu.core.Status;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.fixtures.TestApps;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +53,7 @@ class EspSandboxTest {
             EspSandbox sandbox = new EspSandbox(esp, false);
             sandbox.overlay("\\EFI\\Linux\\app.efi", tmp.resolve("app.efi"));
             long device = new EspDevice(fw, sandbox).handle().address();
-            RunOutcome o = fw.runPayload(app, "esp_sandbox.efi", null, device, DevicePaths.filePath("\\EFI\\Linux\\app.efi"));
+            RunOutcome o = fw.runPayload(app, "esp_sandbox.efi", null, device, DevicePath.filePath("\\EFI\\Linux\\app.efi"));
             String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
             assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
             assertEquals(Status.SUCCESS, o.status(), why);
@@ -70,7 +70,7 @@ class EspSandboxTest {
         Files.copy(parent, esp.resolve("EFI/parent.efi"));
         try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
             long device = new EspDevice(fw, new EspSandbox(esp, false)).handle().address();
-            RunOutcome o = fw.runPayload(Files.readAllBytes(parent), "parent.efi", null, device, DevicePaths.filePath("\\EFI\\parent.efi"));
+            RunOutcome o = fw.runPayload(Files.readAllBytes(parent), "parent.efi", null, device, DevicePath.filePath("\\EFI\\parent.efi"));
             String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
             assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
             assertEquals(Status.SUCCESS, o.status(), why);
@@ -83,7 +83,7 @@ class EspSandboxTest {
         byte[] app = Files.readAllBytes(TestApps.build(Path.of("src/test/c/esp_writable.c"), "x86_64"));
         try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
             long device = new EspDevice(fw, new EspSandbox(esp, true)).handle().address();
-            RunOutcome o = fw.runPayload(app, "esp_writable.efi", null, device, DevicePaths.filePath("\\app.efi"));
+            RunOutcome o = fw.runPayload(app, "esp_writable.efi", null, device, DevicePath.filePath("\\app.efi"));
             String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
             assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
             assertEquals(Status.SUCCESS, o.status(), why);

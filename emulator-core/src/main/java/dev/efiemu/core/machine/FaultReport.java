@@ -1,4 +1,4 @@
-package dev.efiemu.core;
+package dev.efiemu.core.machine;
 
 import dev.efiemu.core.trap.ServiceTrace;
 import java.util.HexFormat;

@@ -1,14 +1,13 @@
 package dev.efiemu.protocols;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
-import dev.efiemu.core.Status;
-import dev.efiemu.core.handles.DevicePaths;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
-import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
+import dev.efiemu.loader.Guid;
 import java.util.List;
 
 /**
@@ -17,17 +16,15 @@ import java.util.List;
  * VenMedia(LINUX_EFI_INITRD_MEDIA_GUID)/End. The stub probes with a NULL buffer, expects
  * EFI_BUFFER_TOO_SMALL with the size, allocates and asks again.
  */
-public final class LinuxInitrd {
+public final class InitrdLoadFile2 {
     public static final Guid LOAD_FILE2 = Guids.define("4006c0c1-fcb3-403e-996d-4a6c8724e06d", "LoadFile2");
 
     private final byte[] initrd;
     private final Handle handle;
 
-    public LinuxInitrd(ProtocolHost host, byte[] initrd) {
+    public InitrdLoadFile2(ProtocolHost host, byte[] initrd) {
         this.initrd = initrd;
-        byte[] path = DevicePaths.vendorMedia(Guids.LINUX_INITRD_MEDIA);
-        long dp = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, path.length);
-        host.memory().write(dp, path);
+        long dp = host.writeDevicePath(DevicePath.of(DevicePath.vendorMedia(Guids.LINUX_INITRD_MEDIA)));
         long iface = host.newInterface("InitrdLoadFile2", List.of(
                 new FunctionSpec("LoadFile", this::loadFile, "This", "FilePath", "BootPolicy", "BufferSize", "Buffer")), 0);
         Handle h = host.installProtocol(null, Guids.DEVICE_PATH, dp);

@@ -1,8 +1,11 @@
-package dev.efiemu.core;
+package dev.efiemu.core.machine;
 
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.handles.HandleDatabase;
 import dev.efiemu.core.image.LoadedImageRecord;
+import dev.efiemu.core.image.LoadedImages;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
@@ -20,9 +23,9 @@ import dev.efiemu.cpu.Perm;
 import dev.efiemu.cpu.Reg;
 import dev.efiemu.cpu.RunResult;
 import dev.efiemu.cpu.X86Reg;
+import dev.efiemu.loader.Guid;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Timer;
 import java.util.TimerTask;
@@ -49,13 +52,13 @@ public final class Machine implements AutoCloseable {
     private final HandleDatabase handles;
     private final Service returnTrap;
     private final long stackTop;
-    private final List<LoadedImageRecord> images = new ArrayList<>();
+    private final LoadedImages images = new LoadedImages();
     private int frameDepth;
     private volatile boolean budgetExceeded;
     private String pendingFault;
     private boolean bootServicesActive = true;
     /** A debugger's hold on the run loop; null (the normal case) costs nothing. */
-    private dev.efiemu.core.debug.ExecutionControl control;
+    private dev.efiemu.core.machine.ExecutionControl control;
 
     public Machine(MachineConfig config) {
         this.config = config;
@@ -119,12 +122,12 @@ public final class Machine implements AutoCloseable {
     public TrapDispatcher traps() { return traps; }
     public ServiceTrace trace() { return trace; }
     public HandleDatabase handles() { return handles; }
-    public List<LoadedImageRecord> images() { return images; }
+    public LoadedImages images() { return images; }
     public boolean bootServicesActive() { return bootServicesActive; }
-    public dev.efiemu.core.debug.ExecutionControl control() { return control; }
+    public dev.efiemu.core.machine.ExecutionControl control() { return control; }
 
     /** Puts a debugger in the run loop (null removes it). Set before the run starts. */
-    public void control(dev.efiemu.core.debug.ExecutionControl c) {
+    public void control(dev.efiemu.core.machine.ExecutionControl c) {
         this.control = c;
     }
 
@@ -212,7 +215,9 @@ public final class Machine implements AutoCloseable {
                 @Override
                 public void run() {
                     budgetExceeded = true;
-                    cpu.stop(); // the run ends here: never resumed after an asynchronous stop (DESIGN.md §2)
+                    // The run ends here: Unicorn corrupts guest stores when it resumes after an
+                    // asynchronous stop (another thread's stop or a timeout).
+                    cpu.stop();
                 }
             }, config.budgetMillis());
         }
@@ -250,9 +255,8 @@ public final class Machine implements AutoCloseable {
 
     /** "vmlinuz+0x1234", "service BS.AllocatePages", "firmware stub area", or "outside any image". */
     public String where(long address) {
-        for (LoadedImageRecord i : images) {
-            if (i.contains(address)) return String.format("%s+0x%x", i.name(), address - i.base());
-        }
+        LoadedImageRecord i = images.containing(address);
+        if (i != null) return String.format("%s+0x%x", i.name(), address - i.base());
         Service s = traps.at(address);
         if (s != null) return "stub of " + s.name();
         MemoryMap.Region r = map.find(address);

@@ -1,4 +1,4 @@
-package dev.efiemu.core;
+package dev.efiemu.core.machine;
 
 import dev.efiemu.cpu.Arch;
 import java.io.PrintStream;
@@ -7,7 +7,8 @@ import java.io.PrintStream;
  * What machine to emulate.
  *
  * @param arch         guest architecture
- * @param memoryBytes  RAM size (the target machine's; default layout is QEMU q35 + SeaBIOS, DESIGN.md §4)
+ * @param memoryBytes  RAM size (the target machine's; default layout is QEMU q35 + SeaBIOS,
+ *                     {@link dev.efiemu.core.memory.PlatformLayout})
  * @param seed         seeds every random source the guest can see (EFI_RNG_PROTOCOL), or null for SecureRandom
  * @param console      where ConOut/StdErr text goes
  * @param budgetMillis wall-clock budget for guest execution before the run is ended with a report (0 = none)

@@ -1,4 +1,6 @@
-package dev.efiemu.core;
+package dev.efiemu.core.machine;
+
+import dev.efiemu.core.efi.Status;
 
 /**
  * How a run ended.

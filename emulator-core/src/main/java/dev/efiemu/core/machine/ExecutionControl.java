@@ -1,7 +1,5 @@
-package dev.efiemu.core.debug;
+package dev.efiemu.core.machine;
 
-import dev.efiemu.core.Machine;
-import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.trap.Service;
 import dev.efiemu.cpu.RunResult;
 

@@ -1,5 +1,6 @@
-package dev.efiemu.core;
+package dev.efiemu.core.efi;
 
+import dev.efiemu.loader.Guid;
 import java.util.HashMap;
 import java.util.Map;
 

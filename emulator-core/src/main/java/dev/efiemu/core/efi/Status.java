@@ -1,4 +1,4 @@
-package dev.efiemu.core;
+package dev.efiemu.core.efi;
 
 /** EFI_STATUS codes (UEFI spec Appendix D). Errors have the top bit set. */
 public final class Status {

@@ -1,34 +1,33 @@
 package dev.efiemu.protocols.fs;
 
-import dev.efiemu.core.Guid;
-import dev.efiemu.core.Guids;
 import dev.efiemu.core.ProtocolHost;
-import dev.efiemu.core.Status;
+import dev.efiemu.core.efi.Guids;
+import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
+import dev.efiemu.loader.Guid;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * EFI_BLOCK_IO_PROTOCOL and EFI_DISK_IO_PROTOCOL (UEFI spec §13.9, §13.7) over a read-only image
- * file, for payloads that read file systems themselves (GRUB). 512-byte blocks, media id 1,
- * a logical partition (the ESP), never writable.
+ * EFI_BLOCK_IO_PROTOCOL (UEFI spec §13.9) over a read-only image file, for payloads that read file
+ * systems themselves (GRUB): 512-byte blocks, media id 1, never writable. {@link DiskIo} reads the
+ * same bytes at byte offsets.
  */
-public final class BlockDevice {
-    public static final Guid BLOCK_IO = Guids.define("964e5b21-6459-11d2-8e39-00a0c969723b", "BlockIo");
-    public static final Guid DISK_IO = Guids.define("ce345171-ba0b-11d2-8e4f-00a0c969723b", "DiskIo");
+public final class BlockIo {
+    public static final Guid GUID = Guids.define("964e5b21-6459-11d2-8e39-00a0c969723b", "BlockIo");
     static final int BLOCK = 512, MEDIA_ID = 1;
 
     private final RandomAccessFile image;
     private final long base;
     private final long size;
 
-    /** The bytes [base, base+size) of {@code imageFile} as a block device on {@code handle}; a partition when {@code partition}. */
-    public BlockDevice(ProtocolHost host, Handle handle, Path imageFile, long base, long size, boolean partition) throws IOException {
+    /** The bytes [base, base+size) of {@code imageFile} as a block device on {@code handle}; a logical partition when {@code partition}. */
+    public BlockIo(ProtocolHost host, Handle handle, Path imageFile, long base, long size, boolean partition) throws IOException {
         this.image = new RandomAccessFile(imageFile.toFile(), "r");
         this.base = base;
         this.size = size;
@@ -49,12 +48,7 @@ public final class BlockDevice {
                 new FunctionSpec("WriteBlocks", c -> Status.WRITE_PROTECTED, "This", "MediaId", "Lba", "BufferSize", "Buffer"),
                 new FunctionSpec("FlushBlocks", c -> Status.SUCCESS, "This")));
         long blockIo = host.newInterface(new long[] {0x00010000, media, fns[0], fns[1], fns[2], fns[3]}, 0);
-        long[] disk = host.defineFunctions("DiskIo", List.of(
-                new FunctionSpec("ReadDisk", this::readDisk, "This", "MediaId", "Offset", "BufferSize", "Buffer"),
-                new FunctionSpec("WriteDisk", c -> Status.WRITE_PROTECTED, "This", "MediaId", "Offset", "BufferSize", "Buffer")));
-        long diskIo = host.newInterface(new long[] {0x00010000, disk[0], disk[1]}, 0);
-        host.installProtocol(handle, BLOCK_IO, blockIo);
-        host.installProtocol(handle, DISK_IO, diskIo);
+        host.installProtocol(handle, GUID, blockIo);
     }
 
     /** ReadBlocks(This, MediaId, Lba, BufferSize, Buffer). */
@@ -65,13 +59,8 @@ public final class BlockDevice {
         return read(c, lba * BLOCK, n, buf);
     }
 
-    /** ReadDisk(This, MediaId, Offset, BufferSize, Buffer). */
-    long readDisk(Call c) {
-        if (c.arg(1) != MEDIA_ID) return Status.MEDIA_CHANGED;
-        return read(c, c.arg(2), c.arg(3), c.arg(4));
-    }
-
-    private long read(Call c, long offset, long n, long buf) {
+    /** Copies {@code n} bytes at byte {@code offset} of the device into guest memory at {@code buf}. */
+    long read(Call c, long offset, long n, long buf) {
         if (n == 0) return Status.SUCCESS;
         if (buf == 0 || offset < 0 || n < 0 || offset + n > size || n > (64L << 20)) return Status.INVALID_PARAMETER;
         byte[] b = new byte[(int) n];
