@@ -13,6 +13,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import dev.efiemu.loader.json.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** What `run` does with the ExitBootServices state: the PVH ELF, the JSON manifest, kexec (dry run or real). */
@@ -56,24 +60,32 @@ final class HandoffOutput {
         return 0;
     }
 
+    /** The hand-off manifest (--handoff-json): entry points, segments, saved registers, memory map. */
     static String manifest(Handoff h, BootReport report) {
-        StringBuilder b = new StringBuilder("{\n  \"entry32\": \"").append(String.format("0x%x", h.entry32()));
-        b.append("\",\n  \"entry64\": \"").append(String.format("0x%x", h.entry64())).append("\",\n  \"segments\": [");
-        for (int i = 0; i < h.segments().size(); i++) {
-            Handoff.Segment s = h.segments().get(i);
-            b.append(i == 0 ? "\n" : ",\n").append(String.format("    {\"address\": \"0x%x\", \"size\": %d}", s.address(), s.bytes().length));
-        }
-        b.append("\n  ],\n  \"registers\": {");
-        int i = 0;
-        for (Map.Entry<String, Long> e : report.outcome().handoff().registers().entrySet()) {
-            b.append(i++ == 0 ? "\n" : ",\n").append(String.format("    \"%s\": \"0x%x\"", e.getKey(), e.getValue()));
-        }
-        b.append("\n  },\n  \"memory_map\": [");
-        i = 0;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("entry32", hex(h.entry32()));
+        m.put("entry64", hex(h.entry64()));
+        List<Object> segs = new ArrayList<>();
+        for (Handoff.Segment s : h.segments()) segs.add(ordered("address", hex(s.address()), "size", s.bytes().length));
+        m.put("segments", segs);
+        Map<String, Object> regs = new LinkedHashMap<>();
+        report.outcome().handoff().registers().forEach((k, v) -> regs.put(k, hex(v)));
+        m.put("registers", regs);
+        List<Object> map = new ArrayList<>();
         for (MemoryMap.Region r : h.memoryMap()) {
-            b.append(i++ == 0 ? "\n" : ",\n").append(String.format("    {\"start\": \"0x%x\", \"pages\": %d, \"type\": \"%s\", \"attribute\": \"0x%x\"}",
-                    r.start(), r.pages(), r.typeName(), r.attribute()));
+            map.add(ordered("start", hex(r.start()), "pages", r.pages(), "type", r.typeName(), "attribute", hex(r.attribute())));
         }
-        return b.append("\n  ]\n}\n").toString();
+        m.put("memory_map", map);
+        return Json.write(m);
+    }
+
+    private static String hex(long v) {
+        return String.format("0x%x", v);
+    }
+
+    private static Map<String, Object> ordered(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+        return m;
     }
 }

@@ -34,13 +34,17 @@ final class MeasureCommand implements Callable<Integer> {
         }
         Pcr11Prediction p = Pcr11Prediction.of(uki, bs);
         if (json) {
-            StringBuilder j = new StringBuilder("{\"pcr\": 11, \"banks\": {");
-            int i = 0;
+            java.util.Map<String, Object> banksJson = new java.util.LinkedHashMap<>();
             for (String b : p.stub().keySet()) {
-                j.append(i++ == 0 ? "" : ", ").append(String.format("\"%s\": {\"stub\": \"%s\", \"enter-initrd\": \"%s\"}",
-                        b, p.stub().get(b), p.enterInitrd().get(b)));
+                java.util.Map<String, Object> v = new java.util.LinkedHashMap<>();
+                v.put("stub", p.stub().get(b));
+                v.put("enter-initrd", p.enterInitrd().get(b));
+                banksJson.put(b, v);
             }
-            System.out.println(j.append("}}"));
+            java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+            out.put("pcr", 11);
+            out.put("banks", banksJson);
+            System.out.print(dev.efiemu.loader.json.Json.write(out));
         } else {
             System.out.println("# PCR[11] after systemd-stub");
             p.stub().forEach((b, v) -> System.out.println("11:" + b + "=" + v));

@@ -77,4 +77,37 @@ class RunCliTest {
         String ours = m.out().substring(m.out().indexOf("# PCR[11] Phase <enter-initrd>"));
         for (String line : ours.lines().skip(1).toList()) assertTrue(firstPhase.contains(line), line + " in\n" + predicted);
     }
+
+    /**
+     * The JSON outputs parse with a real JSON parser (python3's json) and say what the text says:
+     * measure --json gives the same PCR 11 values; --handoff-json lists the hand-off's segments and entries.
+     */
+    @Test
+    void jsonOutputsParseAndAgree() throws Exception {
+        Fixtures fx = Fixtures.cache().requireFetched();
+        CliRun.Result text = CliRun.run("measure", fx.uki().toString());
+        CliRun.Result json = CliRun.run("measure", fx.uki().toString(), "--json");
+        assertEquals(0, json.exit(), json.err());
+        String sha256 = text.out().lines().filter(l -> l.startsWith("11:sha256=")).findFirst().orElseThrow().substring(10);
+        assertEquals(sha256, python("import json,sys; print(json.load(sys.stdin)['banks']['sha256']['stub'])", json.out()));
+        Path manifest = tmp.resolve("handoff.json");
+        CliRun.Result run = CliRun.run("run", fx.uki().toString(), "--seed", "1", "--handoff-json", manifest.toString());
+        assertEquals(0, run.exit(), run.err());
+        String summary = python("import json,sys; m=json.load(sys.stdin); print(len(m['segments']), m['entry64'], m['memory_map'][0]['type'], "
+                + "sum(s['size'] for s in m['segments']) > 40*1024*1024, 'RSP' in m['registers'])", Files.readString(manifest));
+        String[] f = summary.split(" ");
+        assertTrue(Integer.parseInt(f[0]) >= 2, summary);
+        assertTrue(f[1].startsWith("0x"), summary);
+        assertEquals("True", f[3], "the segments hold the decompressed kernel: " + summary);
+        assertEquals("True", f[4], summary);
+    }
+
+    static String python(String program, String stdin) throws Exception {
+        Process p = new ProcessBuilder("python3", "-c", program).redirectErrorStream(true).start();
+        p.getOutputStream().write(stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        return out;
+    }
 }
