@@ -100,10 +100,13 @@ public final class BootSession implements AutoCloseable {
         }
     }
 
-    /** The machine follows the payload: an AArch64 PE gets an AArch64 machine; anything else is the loader's to refuse. */
+    /**
+     * The machine follows the payload: an AArch64 PE gets an AArch64 machine; anything else is the
+     * loader's to refuse. Read from the COFF header alone: the image is parsed once, by LoadImage.
+     */
     static Arch archOf(byte[] file) {
         try {
-            return Arch.fromPeMachine(PeImage.parse(file).machine());
+            return Arch.fromPeMachine(PeImage.machineOf(file));
         } catch (RuntimeException e) {
             return Arch.X86_64;
         }

@@ -208,6 +208,19 @@ public final class PeImage {
     }
 
     /** Parses a PE32+ image held in memory. */
+    /**
+     * The COFF Machine field (0x8664, 0xaa64) read from the headers alone, without parsing the
+     * image; -1 when the file has no PE signature where its DOS header points.
+     */
+    public static int machineOf(byte[] file) {
+        if (file.length < 0x40 || file[0] != 'M' || file[1] != 'Z') return -1;
+        long pe = (file[0x3c] & 0xffL) | (file[0x3d] & 0xffL) << 8 | (file[0x3e] & 0xffL) << 16 | (file[0x3f] & 0xffL) << 24;
+        if (pe < 0x40 || pe + 6 > file.length) return -1;
+        int p = (int) pe;
+        if (file[p] != 'P' || file[p + 1] != 'E' || file[p + 2] != 0 || file[p + 3] != 0) return -1;
+        return (file[p + 4] & 0xff) | (file[p + 5] & 0xff) << 8;
+    }
+
     public static PeImage parse(byte[] file) {
         return parse(file, null);
     }
