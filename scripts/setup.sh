@@ -31,7 +31,8 @@ declare -A need=(
   [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev
   [qemu-system-x86_64]=qemu-system-x86 [llvm-readelf-14]=llvm-14
   [/lib/systemd/systemd-measure]=systemd [tpm2_eventlog]=tpm2-tools [readelf]=binutils
-  [/usr/sbin/mkfs.vfat]=dosfstools [mcopy]=mtools
+  [/usr/sbin/mkfs.vfat]=dosfstools [mcopy]=mtools [swtpm]=swtpm [swtpm_setup]=swtpm-tools
+  [jlink]=openjdk-17-jdk-headless [ldd]=libc-bin
 )
 missing=()
 for k in "${!need[@]}"; do
