@@ -51,6 +51,14 @@ final class KexecCommand implements Callable<Integer> {
     @Option(names = "--cmdline", paramLabel = "TEXT", description = "the payload's LoadOptions (a UKI's own .cmdline wins under Secure Boot)")
     String cmdline;
 
+    @Option(names = "--tpm", paramLabel = "virtual|DEVICE|swtpm:HOST:PORT", defaultValue = "virtual",
+            description = "the TPM the payload measures into: efiemu's virtual PCRs (default), a TPM 2.0 device such as /dev/tpmrm0, or swtpm's TCP channel")
+    String tpm;
+
+    @Option(names = "--tpm-log", paramLabel = "FILE",
+            description = "the event log that describes the TPM's PCRs so far (default for a device: /sys/kernel/security/tpm0/binary_bios_measurements); new events are appended to it")
+    Path tpmLog;
+
     @Option(names = "--exec", description = "reboot into the loaded image at once (like kexec -e: no clean shutdown; prefer systemctl kexec)")
     boolean exec;
 
@@ -95,7 +103,8 @@ final class KexecCommand implements Callable<Integer> {
             if (t.initrds().size() > 1) initrdFile = joined = concatenate(t.initrds());
             System.out.println("efiemu kexec: " + t.describe());
             BootRequest req = BootRequest.of(t.payload()).withInitrd(initrdFile).withCmdline(t.cmdline()).withMemmap(memmap).withSeed(seed)
-                    .withBudget(budgetSeconds * 1000).withEsp(t.esp(), false, false).withVariables(vars).withSecureBoot(secureBoot, db, dbx);
+                    .withBudget(budgetSeconds * 1000).withEsp(t.esp(), false, false).withVariables(vars).withSecureBoot(secureBoot, db, dbx)
+                    .withTpm(tpm, tpmLog);
             try (BootSession session = BootSession.open(req)) {
                 BootReport report = session.run();
                 Summary.print(System.out, report);

@@ -1,6 +1,6 @@
 package dev.efiemu.cli;
 
-import dev.efiemu.protocols.EventLog;
+import dev.efiemu.protocols.tpm.EventLog;
 import dev.efiemu.session.Pcr11Prediction;
 import java.nio.file.Path;
 import java.util.ArrayList;

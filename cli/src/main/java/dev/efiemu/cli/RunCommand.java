@@ -61,6 +61,14 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--eventlog", paramLabel = "FILE", description = "write the TCG2 event log (binary, crypto-agile) of the run")
     Path eventlog;
 
+    @Option(names = "--tpm", paramLabel = "virtual|DEVICE|swtpm:HOST:PORT", defaultValue = "virtual",
+            description = "the TPM the payload measures into: efiemu's virtual PCRs (default), a TPM 2.0 device such as /dev/tpmrm0, or swtpm's TCP channel")
+    String tpm;
+
+    @Option(names = "--tpm-log", paramLabel = "FILE",
+            description = "the event log that describes the TPM's PCRs so far (default for a device: /sys/kernel/security/tpm0/binary_bios_measurements); new events are appended to it")
+    Path tpmLog;
+
     @Option(names = "--esp", paramLabel = "DIR", description = "a directory served as the EFI system partition (SimpleFileSystem); the payload's device")
     Path esp;
 
@@ -138,7 +146,7 @@ class RunCommand implements Callable<Integer> {
     BootRequest request() {
         return BootRequest.of(payload).withInitrd(initrd).withCmdline(cmdline).withMemmap(memmap).withMemory(Sizes.parse(memory))
                 .withSeed(seed).withBudget(gdb != null ? 0 : budgetSeconds * 1000).withEsp(esp, espWritable, espDisk).withKeys(keys)
-                .withVariables(vars).withSecureBoot(secureBoot, db, dbx);
+                .withVariables(vars).withSecureBoot(secureBoot, db, dbx).withTpm(tpm, tpmLog);
     }
 
     static byte[] readInput(Path p, String what) {

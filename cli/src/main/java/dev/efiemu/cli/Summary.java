@@ -32,7 +32,9 @@ final class Summary {
         out.println("unsupported calls:");
         if (r.unsupported().isEmpty()) out.println("  (none)");
         r.unsupported().forEach((n, c) -> out.printf("  %-40s %d%n", n, c));
-        out.println("PCRs (virtual TPM, " + r.events() + " events):");
+        out.println("tpm:            " + r.tpm());
+        for (String e : r.tpmErrors()) out.println("  TPM command failed (the payload got EFI_DEVICE_ERROR): " + e);
+        out.println("PCRs (" + (r.tpm().startsWith("virtual") ? "virtual TPM" : "TPM") + ", " + r.events() + " events):");
         if (r.pcrs().isEmpty()) out.println("  (none measured)");
         for (BootReport.Pcr p : r.pcrs()) out.printf("  %2d %-6s %s%n", p.index(), p.bank(), p.hex());
     }

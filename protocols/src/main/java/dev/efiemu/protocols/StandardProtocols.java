@@ -1,25 +1,32 @@
 package dev.efiemu.protocols;
 
+import dev.efiemu.protocols.tpm.EventLog;
 import dev.efiemu.core.Firmware;
 
-/** The protocols every efiemu machine has, wired into the system table: consoles, RNG, TCG2 (SHA-1 and SHA-256 banks), and the Linux initrd when given. */
+/** The protocols every efiemu machine has, wired into the system table: consoles, RNG, TCG2 (the virtual TPM's SHA-1 and SHA-256 banks, or a real TPM's), and the Linux initrd when given. */
 public final class StandardProtocols {
     private final ConsoleOutput conOut;
     private final ConsoleInput conIn;
     private final Tcg2Protocol tcg2;
 
-    private StandardProtocols(Firmware fw, byte[] initrd, String keys) {
+    private StandardProtocols(Firmware fw, byte[] initrd, String keys, EventLog log) {
         conOut = new ConsoleOutput(fw, "ConOut", fw.config().console());
         conIn = new ConsoleInput(fw, keys);
         fw.tables().setConsoles(conIn.handle().address(), conIn.iface(), conOut.handle().address(), conOut.iface(),
                 conOut.handle().address(), conOut.iface());
         new RngProtocol(fw, fw.config().seed());
-        tcg2 = new Tcg2Protocol(fw, new EventLog(java.util.List.of(EventLog.Bank.SHA1, EventLog.Bank.SHA256)));
+        tcg2 = new Tcg2Protocol(fw, log);
         if (initrd != null) new InitrdLoadFile2(fw, initrd);
     }
 
+    /** With efiemu's virtual TPM (SHA-1 and SHA-256 banks). */
     public static StandardProtocols install(Firmware fw, byte[] initrd, String keys) {
-        return new StandardProtocols(fw, initrd, keys);
+        return install(fw, initrd, keys, new EventLog(java.util.List.of(EventLog.Bank.SHA1, EventLog.Bank.SHA256)));
+    }
+
+    /** With TCG2 over {@code log} (and the TPM behind it). */
+    public static StandardProtocols install(Firmware fw, byte[] initrd, String keys, EventLog log) {
+        return new StandardProtocols(fw, initrd, keys, log);
     }
 
     public ConsoleOutput conOut() {

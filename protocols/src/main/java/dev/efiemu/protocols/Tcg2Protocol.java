@@ -1,5 +1,7 @@
 package dev.efiemu.protocols;
 
+import dev.efiemu.protocols.tpm.EventLog;
+import dev.efiemu.protocols.tpm.TpmException;
 import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.efi.Status;
@@ -10,9 +12,12 @@ import dev.efiemu.loader.Guid;
 import java.util.List;
 
 /**
- * EFI_TCG2_PROTOCOL (TCG EFI Protocol Specification, rev 00.13 §6) over virtual PCRs: payloads
- * measure into it exactly as into a firmware TPM; the log lives in guest memory for GetEventLog
- * and host-side for --eventlog. SubmitCommand has no TPM behind it and answers EFI_UNSUPPORTED.
+ * EFI_TCG2_PROTOCOL (TCG EFI Protocol Specification, rev 00.13 §6) over efiemu's virtual PCRs or
+ * a real TPM 2.0 ({@link dev.efiemu.protocols.tpm.Tpm}): payloads measure into it exactly as into a
+ * firmware TPM (PE_COFF_IMAGE measurements hash the image the Authenticode way); the log lives in
+ * guest memory for GetEventLog and host-side for --eventlog. SubmitCommand passes commands to a
+ * real TPM; the virtual one takes none (EFI_UNSUPPORTED). A TPM command that fails is
+ * EFI_DEVICE_ERROR to the payload and a line in the summary.
  */
 public final class Tcg2Protocol {
     public static final Guid GUID = Guids.TCG2;
@@ -22,6 +27,7 @@ public final class Tcg2Protocol {
     static final int LOG_AREA = 256 * 1024, FINAL_AREA = 64 * 1024;
 
     private final EventLog log;
+    private final java.util.List<String> deviceErrors = new java.util.ArrayList<>();
     private final long logArea;
     private final long finalTable;
     private long lastEntry;
@@ -41,7 +47,7 @@ public final class Tcg2Protocol {
                 new FunctionSpec("GetEventLog", this::getEventLog,
                         "This", "EventLogFormat", "EventLogLocation", "EventLogLastEntry", "EventLogTruncated"),
                 new FunctionSpec("HashLogExtendEvent", this::hashLogExtendEvent, "This", "Flags", "DataToHash", "DataToHashLen=", "EfiTcgEvent"),
-                new FunctionSpec("SubmitCommand", null,
+                new FunctionSpec("SubmitCommand", this::submitCommand,
                         "This", "InputParameterBlockSize", "InputParameterBlock", "OutputParameterBlockSize", "OutputParameterBlock"),
                 new FunctionSpec("GetActivePcrBanks", this::getActivePcrBanks, "This", "ActivePcrBanks"),
                 new FunctionSpec("SetActivePcrBanks", null, "This", "ActivePcrBanks"),
@@ -51,6 +57,46 @@ public final class Tcg2Protocol {
 
     public EventLog log() {
         return log;
+    }
+
+    /** TPM commands that failed during the run (each answered EFI_DEVICE_ERROR), for the summary. */
+    public java.util.List<String> deviceErrors() {
+        return java.util.List.copyOf(deviceErrors);
+    }
+
+    /**
+     * SubmitCommand(This, InputSize, Input, OutputSize, Output) (§6.6.6): passes a TPM 2.0 command
+     * to the TPM behind the protocol. The command's own size field must match InputSize; a
+     * response larger than OutputSize is EFI_BUFFER_TOO_SMALL. The virtual TPM takes no commands.
+     */
+    long submitCommand(Call c) {
+        long inSize = c.arg(1) & 0xffffffffL, in = c.arg(2), outSize = c.arg(3) & 0xffffffffL, out = c.arg(4);
+        if (in == 0 || out == 0 || inSize < 10 || inSize > 4096) return Status.INVALID_PARAMETER;
+        var mem = c.memory();
+        byte[] cmd = mem.read(in, (int) inSize);
+        long declared = java.nio.ByteBuffer.wrap(cmd).getInt(2) & 0xffffffffL;
+        if (declared != inSize) {
+            c.note("command size field " + declared + " != InputParameterBlockSize " + inSize);
+            return Status.INVALID_PARAMETER;
+        }
+        byte[] r;
+        try {
+            r = log.tpm().submit(cmd);
+        } catch (UnsupportedOperationException e) {
+            c.note("no TPM behind the virtual one");
+            return Status.UNSUPPORTED;
+        } catch (TpmException e) {
+            deviceErrors.add(e.getMessage());
+            c.note("TPM: " + e.getMessage());
+            return Status.DEVICE_ERROR;
+        }
+        if (r.length > outSize) {
+            c.note("response of " + r.length + " bytes");
+            return Status.BUFFER_TOO_SMALL;
+        }
+        mem.write(out, r);
+        c.note(String.format("command 0x%x, response rc 0x%x", java.nio.ByteBuffer.wrap(cmd).getInt(6), java.nio.ByteBuffer.wrap(r).getInt(6)));
+        return Status.SUCCESS;
     }
 
     private int bankBits() {
@@ -107,14 +153,32 @@ public final class Tcg2Protocol {
         long size = mem.u32(ev), headerSize = mem.u32(ev + 4);
         int pcr = (int) mem.u32(ev + 10), type = (int) mem.u32(ev + 14);
         if (headerSize != 14 || size < 4 + headerSize || pcr > 23 || len > (1L << 30)) return Status.INVALID_PARAMETER;
-        if ((flags & PE_COFF_IMAGE) != 0) {
-            c.note("PE_COFF_IMAGE measurement not implemented");
-            return Status.UNSUPPORTED;
-        }
         byte[] eventData = mem.read(ev + 4 + headerSize, (int) (size - 4 - headerSize));
         byte[] bytes = mem.read(data, (int) len);
         boolean logIt = (flags & EXTEND_ONLY) == 0;
-        byte[] rec = log.measure(pcr, type, bytes, eventData, logIt);
+        byte[] rec;
+        try {
+            if ((flags & PE_COFF_IMAGE) != 0) {
+                // The PE/COFF image's Authenticode digest in each bank, as edk2's Tcg2Dxe
+                // (MeasurePeImageAndExtend) does: DataToHash is the image as a file.
+                java.util.Map<EventLog.Bank, byte[]> digests = new java.util.LinkedHashMap<>();
+                dev.efiemu.loader.pe.PeImage pe;
+                try {
+                    pe = dev.efiemu.loader.pe.PeImage.parse(bytes, "PE_COFF_IMAGE buffer");
+                } catch (RuntimeException e) {
+                    c.note("PE_COFF_IMAGE: not a PE image (" + e.getMessage() + ")");
+                    return Status.UNSUPPORTED;
+                }
+                for (EventLog.Bank b : log.banks()) digests.put(b, dev.efiemu.loader.auth.AuthenticodeDigest.digest(pe, b.jcaName()));
+                rec = log.extend(pcr, type, digests, eventData, logIt);
+            } else {
+                rec = log.measure(pcr, type, bytes, eventData, logIt);
+            }
+        } catch (TpmException e) {
+            deviceErrors.add(e.getMessage());
+            c.note("TPM: " + e.getMessage());
+            return Status.DEVICE_ERROR;
+        }
         if (logIt) {
             long at = logArea + log.bytes().length - rec.length;
             if (log.bytes().length > LOG_AREA) return Status.OUT_OF_RESOURCES;

@@ -1,5 +1,6 @@
 package dev.efiemu.protocols;
 
+import dev.efiemu.protocols.tpm.EventLog;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -20,11 +20,13 @@ import java.util.Map;
  * @param pcrs           PCRs the run measured into: one entry per PCR and bank
  * @param events         events in the TCG2 event log
  * @param backedBytes    guest memory the engine backs (allocated RAM only)
+ * @param tpm            the TPM the payload measured into
+ * @param tpmErrors      TPM commands that failed during the run (the payload got EFI_DEVICE_ERROR)
  */
 public record BootReport(RunOutcome outcome, double setupSeconds, double runSeconds, String engine, long serviceCalls,
                          List<Image> images, Map<String, Long> memoryByType, Map<String, Long> configTables,
                          List<String> variables, Map<String, Integer> unsupported, List<Pcr> pcrs, int events,
-                         long backedBytes) {
+                         long backedBytes, String tpm, List<String> tpmErrors) {
     /** One loaded image. */
     public record Image(String name, long base, long size, long entry) {}
 

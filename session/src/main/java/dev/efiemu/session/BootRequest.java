@@ -25,10 +25,13 @@ import java.util.List;
  * @param db           allowed certificates / signature lists
  * @param dbx          forbidden certificates / hashes
  * @param console      where the payload's console output goes
+ * @param tpm          {@code virtual} (efiemu's PCRs), a TPM 2.0 device ({@code /dev/tpmrm0}) or {@code swtpm:HOST:PORT}
+ * @param tpmLog       the event log that already describes the TPM's PCRs (a device TPM defaults to
+ *                     the host's binary_bios_measurements), or null
  */
 public record BootRequest(Path payload, Path initrd, String cmdline, String memmap, long memoryBytes, Long seed,
                           long budgetMillis, Path esp, boolean espWritable, boolean espDisk, String keys, Path vars,
-                          boolean secureBoot, List<Path> db, List<Path> dbx, PrintStream console) {
+                          boolean secureBoot, List<Path> db, List<Path> dbx, PrintStream console, String tpm, Path tpmLog) {
     public BootRequest {
         db = List.copyOf(db);
         dbx = List.copyOf(dbx);
@@ -37,50 +40,54 @@ public record BootRequest(Path payload, Path initrd, String cmdline, String memm
     /** A request for {@code payload} with the defaults of {@code efiemu run}: q35 with 1 GiB, a 120 s budget, console to stdout. */
     public static BootRequest of(Path payload) {
         return new BootRequest(payload, null, null, "q35", 1L << 30, null, 120_000, null, false, false, null, null, false,
-                List.of(), List.of(), System.out);
+                List.of(), List.of(), System.out, "virtual", null);
     }
 
     public BootRequest withInitrd(Path p) {
-        return new BootRequest(payload, p, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, p, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withCmdline(String c) {
-        return new BootRequest(payload, initrd, c, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, c, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withMemmap(String m) {
-        return new BootRequest(payload, initrd, cmdline, m, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, m, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withMemory(long bytes) {
-        return new BootRequest(payload, initrd, cmdline, memmap, bytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, bytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withSeed(Long s) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, s, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, s, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withBudget(long millis) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, millis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, millis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withEsp(Path dir, boolean writable, boolean disk) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, dir, writable, disk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, dir, writable, disk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withKeys(String k) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, k, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, k, vars, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withVariables(Path v) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, v, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, v, secureBoot, db, dbx, console, tpm, tpmLog);
     }
 
     public BootRequest withSecureBoot(boolean on, List<Path> allowed, List<Path> forbidden) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, on, allowed, forbidden, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, on, allowed, forbidden, console, tpm, tpmLog);
     }
 
     public BootRequest withConsole(PrintStream out) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, out);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, out, tpm, tpmLog);
+    }
+
+    public BootRequest withTpm(String spec, Path log) {
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, spec, log);
     }
 }

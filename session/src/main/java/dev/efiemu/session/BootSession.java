@@ -13,7 +13,7 @@ import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.core.runtime.VariableStore;
 import dev.efiemu.cpu.Arch;
 import dev.efiemu.loader.pe.PeImage;
-import dev.efiemu.protocols.EventLog;
+import dev.efiemu.protocols.tpm.EventLog;
 import dev.efiemu.protocols.StandardProtocols;
 import dev.efiemu.protocols.fs.EspDevice;
 import java.io.IOException;
@@ -82,9 +82,16 @@ public final class BootSession implements AutoCloseable {
                 .withBudget(r.budgetMillis()).withConsole(r.console());
         var layout = layoutOverride != null ? layoutOverride : MachineLayout.parse(r.memmap());
         if (layout != null) cfg = cfg.withLayout(layout);
-        Firmware fw = new Firmware(cfg, PeImageFile::parse);
+        EventLog log = TpmChoice.open(r.tpm(), r.tpmLog());
+        Firmware fw;
         try {
-            StandardProtocols std = StandardProtocols.install(fw, initrd, r.keys());
+            fw = new Firmware(cfg, PeImageFile::parse);
+        } catch (RuntimeException e) {
+            log.tpm().close();
+            throw e;
+        }
+        try {
+            StandardProtocols std = StandardProtocols.install(fw, initrd, r.keys(), log);
             FirmwareKeys keys = FirmwareKeys.apply(fw, r.vars(), r.secureBoot(), r.db(), r.dbx());
             if (keys.secureBoot() != null) {
                 String refusal = keys.secureBoot().refusal(file, r.payload().getFileName().toString());
@@ -93,9 +100,11 @@ public final class BootSession implements AutoCloseable {
             return new BootSession(r, file, fw, std, keys, t0);
         } catch (IOException e) {
             fw.close();
+            log.tpm().close();
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             fw.close();
+            log.tpm().close();
             throw e;
         }
     }
@@ -171,7 +180,7 @@ public final class BootSession implements AutoCloseable {
         }
         return new BootReport(o, setup, run, String.valueOf(m.cpu().engine()), m.trace().total(), List.copyOf(images),
                 m.memoryMap().bytesByType(), tables, List.copyOf(vars), new LinkedHashMap<>(m.traps().unsupportedCalls()), List.copyOf(pcrs),
-                log.events().size(), m.backing().bytes());
+                log.events().size(), m.backing().bytes(), log.tpm().describe(), std.tcg2().deviceErrors());
     }
 
     /** The report of the run (after {@link #run}). */
@@ -223,5 +232,6 @@ public final class BootSession implements AutoCloseable {
     @Override
     public void close() {
         fw.close();
+        std.tcg2().log().tpm().close();
     }
 }

@@ -3,7 +3,7 @@ package dev.efiemu.session;
 import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.pe.PeImage;
 import dev.efiemu.loader.uki.UkiSections;
-import dev.efiemu.protocols.EventLog;
+import dev.efiemu.protocols.tpm.EventLog;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;

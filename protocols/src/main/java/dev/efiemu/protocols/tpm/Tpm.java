@@ -1,6 +1,6 @@
 package dev.efiemu.protocols.tpm;
 
-import dev.efiemu.protocols.EventLog.Bank;
+import dev.efiemu.protocols.tpm.EventLog.Bank;
 import java.util.List;
 import java.util.Map;
 

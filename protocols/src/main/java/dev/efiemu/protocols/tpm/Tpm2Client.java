@@ -1,6 +1,6 @@
 package dev.efiemu.protocols.tpm;
 
-import dev.efiemu.protocols.EventLog.Bank;
+import dev.efiemu.protocols.tpm.EventLog.Bank;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

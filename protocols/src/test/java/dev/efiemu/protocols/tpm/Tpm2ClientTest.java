@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.fixtures.Swtpm;
-import dev.efiemu.protocols.EventLog.Bank;
+import dev.efiemu.protocols.tpm.EventLog.Bank;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;

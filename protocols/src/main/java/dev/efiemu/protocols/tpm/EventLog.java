@@ -1,4 +1,4 @@
-package dev.efiemu.protocols;
+package dev.efiemu.protocols.tpm;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Virtual PCRs and a TCG2 crypto-agile event log (TCG PC Client Platform Firmware Profile §10:
- * a TCG_PCR_EVENT holding the Spec ID event first, then TCG_PCR_EVENT2 records), host-side. The
- * PCRs start at zero; extend is PCR = H(PCR || digest) in every bank.
+ * A TCG2 crypto-agile event log (TCG PC Client Platform Firmware Profile §10: a TCG_PCR_EVENT
+ * holding the Spec ID event first, then TCG_PCR_EVENT2 records), kept host-side, and the TPM its
+ * events extend: efiemu's virtual PCRs, or a real TPM 2.0 ({@link Tpm}).
  */
 public final class EventLog {
     public static final int EV_NO_ACTION = 3, EV_IPL = 13, EV_EVENT_TAG = 6;
@@ -43,6 +43,11 @@ public final class EventLog {
             };
         }
 
+        /** The JCA name ("SHA-256"). */
+        public String jcaName() {
+            return jca;
+        }
+
         public byte[] hash(byte[] data) {
             try {
                 return MessageDigest.getInstance(jca).digest(data);
@@ -56,18 +61,51 @@ public final class EventLog {
     public record Event(int pcr, int type, Map<Bank, byte[]> digests, byte[] data) {}
 
     private final List<Bank> banks;
-    private final Map<Bank, byte[][]> pcrs = new LinkedHashMap<>();
+    private final Tpm tpm;
     private final List<Event> events = new ArrayList<>();
     private final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    private final int priorBytes;
 
+    /** A fresh log over efiemu's virtual TPM with these banks. */
     public EventLog(List<Bank> banks) {
-        this.banks = List.copyOf(banks);
-        for (Bank b : banks) {
-            byte[][] p = new byte[24][];
-            for (int i = 0; i < 24; i++) p[i] = new byte[b.size];
-            pcrs.put(b, p);
+        this(new VirtualTpm(banks), null);
+    }
+
+    /**
+     * A log whose events extend {@code tpm}. With {@code prior} (the host's current log, as Linux
+     * exports it in binary_bios_measurements), new events are appended to it, so that replaying
+     * the whole log gives the TPM's PCRs; its banks must be the TPM's active banks. Without it the
+     * log starts with a Spec ID event for the TPM's banks.
+     *
+     * @throws IllegalArgumentException when {@code prior} is truncated or malformed (with the offset),
+     *         or lists other banks than the TPM's
+     */
+    public EventLog(Tpm tpm, byte[] prior) {
+        this.tpm = tpm;
+        this.banks = List.copyOf(tpm.banks());
+        if (prior != null) {
+            TcgLogParser.Parsed parsed = TcgLogParser.parse(prior);
+            List<Bank> logBanks = parsed.banks();
+            prior = Arrays.copyOf(prior, parsed.end()); // without the padding after the last event
+            if (!new java.util.HashSet<>(logBanks).equals(new java.util.HashSet<>(banks))) {
+                throw new IllegalArgumentException("the log's banks " + logBanks + " are not the TPM's active banks " + banks);
+            }
+            log.writeBytes(prior);
+            priorBytes = prior.length;
+        } else {
+            log.writeBytes(specIdEvent());
+            priorBytes = 0;
         }
-        log.writeBytes(specIdEvent());
+    }
+
+    /** The TPM behind the log. */
+    public Tpm tpm() {
+        return tpm;
+    }
+
+    /** Bytes of the log that were there before this run (the host's log), 0 for a fresh log. */
+    public int priorBytes() {
+        return priorBytes;
     }
 
     public List<Bank> banks() {
@@ -81,13 +119,9 @@ public final class EventLog {
         return extend(pcr, type, digests, eventData, logIt);
     }
 
+    /** Extends {@code pcr} in the TPM with these digests and (if {@code logIt}) logs the event. */
     public byte[] extend(int pcr, int type, Map<Bank, byte[]> digests, byte[] eventData, boolean logIt) {
-        for (Map.Entry<Bank, byte[]> d : digests.entrySet()) {
-            byte[][] bank = pcrs.get(d.getKey());
-            byte[] joined = Arrays.copyOf(bank[pcr], bank[pcr].length + d.getValue().length);
-            System.arraycopy(d.getValue(), 0, joined, bank[pcr].length, d.getValue().length);
-            bank[pcr] = d.getKey().hash(joined);
-        }
+        tpm.extend(pcr, digests);
         if (!logIt) return new byte[0];
         events.add(new Event(pcr, type, digests, eventData.clone()));
         byte[] rec = event2(pcr, type, digests, eventData);
@@ -95,10 +129,12 @@ public final class EventLog {
         return rec;
     }
 
+    /** The PCR as the TPM has it now. */
     public byte[] pcr(Bank bank, int index) {
-        return pcrs.get(bank)[index].clone();
+        return tpm.pcr(bank, index);
     }
 
+    /** The events this run logged (not the host's earlier ones). */
     public List<Event> events() {
         return List.copyOf(events);
     }
