@@ -121,6 +121,10 @@ public final class SimpleFileSystem {
         }
         boolean wantWrite = (mode & MODE_WRITE) != 0;
         if (wantWrite && !esp.writable()) return Status.WRITE_PROTECTED;
+        if (wantWrite && esp.isOverlay(p)) {
+            c.note("the payload's own file is read-only");
+            return Status.ACCESS_DENIED;
+        }
         if (!Files.exists(p)) {
             if ((mode & MODE_CREATE) == 0) return Status.NOT_FOUND;
             try {
@@ -179,13 +183,14 @@ public final class SimpleFileSystem {
 
     /** Directory reads return one EFI_FILE_INFO per call; an empty read means the end (§13.5.5). */
     private long readDirectory(Call c, OpenFile f, long sizePtr, long want, long buf) throws IOException {
-        List<Path> entries = listing(f.path);
+        List<Path> entries = listing(f);
         if (f.position >= entries.size()) {
             c.memory().u64(sizePtr, 0);
             return Status.SUCCESS;
         }
         Path e = entries.get((int) f.position);
-        byte[] info = FileInfo.of(e, e.getFileName().toString(), !esp.writable());
+        String shown = overlayName(f, e);
+        byte[] info = FileInfo.of(e, shown != null ? shown : e.getFileName().toString(), readOnly(e));
         c.memory().u64(sizePtr, info.length);
         if (want < info.length) return Status.BUFFER_TOO_SMALL;
         c.memory().write(buf, info);
@@ -193,12 +198,31 @@ public final class SimpleFileSystem {
         return Status.SUCCESS;
     }
 
-    private List<Path> listing(Path dir) throws IOException {
+    /** A directory's entries: what the host directory holds inside the ESP, then the overlay files shown in it. */
+    private List<Path> listing(OpenFile dir) throws IOException {
         List<Path> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.sorted().toList()) if (esp.inside(p) && Files.exists(p)) out.add(p);
+        java.util.Map<String, Path> shown = esp.overlaysIn(dir.names);
+        java.util.Set<String> hidden = new java.util.HashSet<>();
+        for (String n : shown.keySet()) hidden.add(n.toLowerCase(java.util.Locale.ROOT));
+        try (Stream<Path> s = Files.list(dir.path)) {
+            for (Path p : s.sorted().toList()) {
+                if (hidden.contains(p.getFileName().toString().toLowerCase(java.util.Locale.ROOT))) continue; // the overlay wins
+                if (esp.inside(p) && Files.exists(p)) out.add(p);
+            }
         }
+        for (Path p : shown.values()) if (Files.isRegularFile(p)) out.add(p);
         return out;
+    }
+
+    /** The name an overlay file is shown under in directory {@code dir}, or null for an ordinary entry. */
+    private String overlayName(OpenFile dir, Path entry) {
+        for (var e : esp.overlaysIn(dir.names).entrySet()) if (e.getValue().equals(entry)) return e.getKey();
+        return null;
+    }
+
+    /** FileInfo's READ_ONLY: the whole ESP unless writable; the payload's own file always. */
+    private boolean readOnly(Path p) {
+        return !esp.writable() || esp.isOverlay(p);
     }
 
     long write(Call c) {
@@ -256,7 +280,7 @@ public final class SimpleFileSystem {
         try {
             if (type.equals(FILE_INFO)) {
                 String name = f.names.isEmpty() ? "" : f.names.get(f.names.size() - 1);
-                info = FileInfo.of(f.path, name, !esp.writable());
+                info = FileInfo.of(f.path, name, readOnly(f.path));
             } else if (type.equals(FILE_SYSTEM_INFO)) {
                 info = fileSystemInfo();
             } else if (type.equals(VOLUME_LABEL)) {

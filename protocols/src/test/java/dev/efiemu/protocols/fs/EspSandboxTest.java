@@ -51,6 +51,7 @@ class EspSandboxTest {
         byte[] app = Files.readAllBytes(TestApps.build(Path.of("src/test/c/esp_sandbox.c"), "x86_64"));
         try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
             EspSandbox sandbox = new EspSandbox(esp, false);
+            Files.write(tmp.resolve("app.efi"), app);
             sandbox.overlay("\\EFI\\Linux\\app.efi", tmp.resolve("app.efi"));
             long device = new EspDevice(fw.machine(), sandbox).handle().address();
             RunOutcome o = fw.runPayload(app, "esp_sandbox.efi", null, device, DevicePaths.filePath("\\EFI\\Linux\\app.efi"));
@@ -90,5 +91,27 @@ class EspSandboxTest {
         }
         assertEquals("title", Files.readString(esp.resolve("loader/entry.conf")));
         assertTrue(!Files.exists(esp.resolve("loader/scratch.tmp")));
+    }
+
+    /** --esp-writable with a payload from outside the ESP: the payload's own file is never written, truncated or deleted. */
+    @Test
+    void payloadFromOutsideStaysReadOnlyOnAWritableEsp() throws Exception {
+        Path esp = esp();
+        Path payload = tmp.resolve("payload.efi");
+        Files.copy(TestApps.build(Path.of("src/test/c/payload_readonly.c"), "x86_64"), payload);
+        byte[] before = Files.readAllBytes(payload);
+        var modified = Files.getLastModifiedTime(payload);
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
+            EspDevice.Placement where = EspDevice.servePayload(fw.machine(), esp, true, payload);
+            assertEquals("\\EFI\\Linux\\payload.efi", where.path());
+            RunOutcome o = fw.runPayload(before, "payload.efi", null, where.device(), DevicePaths.filePath(where.path()));
+            String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
+            assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+            assertEquals(Status.SUCCESS, o.status(), why);
+        }
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(payload)), "the payload file is unchanged");
+        assertEquals(modified, Files.getLastModifiedTime(payload));
+        assertTrue(Files.exists(esp.resolve("EFI/Linux/other.txt")), "the rest of the ESP was writable");
+        assertTrue(!Files.exists(esp.resolve("EFI/Linux/payload.efi")), "nothing was created in its place");
     }
 }
