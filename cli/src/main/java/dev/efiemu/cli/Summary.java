@@ -47,7 +47,7 @@ final class Summary {
             var v = fw.variables().get(k.name(), k.vendor());
             out.printf("  %s:%s (%s)%n", dev.efiemu.core.Guids.name(k.vendor()), k.name(), v == null ? "deleted" : v.data().length + " bytes");
         }
-        out.println("unsupported calls:");
+        out.println("unsupported calls (every EFI_UNSUPPORTED answered, by service and argument):");
         if (m.traps().unsupportedCalls().isEmpty()) out.println("  (none)");
         m.traps().unsupportedCalls().forEach((n, c) -> out.printf("  %-40s %d%n", n, c));
     }

@@ -32,7 +32,7 @@ public final class ConsoleOutput {
                 new Machine.FunctionSpec("OutputString", 2, this::outputString),
                 new Machine.FunctionSpec("TestString", 2, c -> Status.SUCCESS),
                 new Machine.FunctionSpec("QueryMode", 4, this::queryMode),
-                new Machine.FunctionSpec("SetMode", 2, c -> c.arg(1) == 0 ? Status.SUCCESS : Status.UNSUPPORTED),
+                new Machine.FunctionSpec("SetMode", 2, c -> c.arg(1) == 0 ? Status.SUCCESS : c.unsupported("mode " + c.arg(1))),
                 new Machine.FunctionSpec("SetAttribute", 2, c -> setMode(m, 2, c.arg(1))),
                 new Machine.FunctionSpec("ClearScreen", 1, c -> Status.SUCCESS),
                 new Machine.FunctionSpec("SetCursorPosition", 3, c -> Status.SUCCESS),
@@ -63,7 +63,7 @@ public final class ConsoleOutput {
     }
 
     long queryMode(Call c) {
-        if (c.arg(1) != 0) return Status.UNSUPPORTED;
+        if (c.arg(1) != 0) return c.unsupported("mode " + c.arg(1));
         if (c.arg(2) != 0) c.memory().u64(c.arg(2), 80);
         if (c.arg(3) != 0) c.memory().u64(c.arg(3), 25);
         return Status.SUCCESS;

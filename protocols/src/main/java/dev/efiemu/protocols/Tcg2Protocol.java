@@ -109,7 +109,7 @@ public final class Tcg2Protocol {
         if (headerSize != 14 || size < 4 + headerSize || pcr > 23 || len > (1L << 30)) return Status.INVALID_PARAMETER;
         if ((flags & PE_COFF_IMAGE) != 0) {
             c.note("PE_COFF_IMAGE measurement not implemented");
-            return Status.UNSUPPORTED;
+            return c.unsupported("PE_COFF_IMAGE");
         }
         byte[] eventData = mem.read(ev + 4 + headerSize, (int) (size - 4 - headerSize));
         byte[] bytes = mem.read(data, (int) len);

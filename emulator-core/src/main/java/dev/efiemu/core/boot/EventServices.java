@@ -162,7 +162,7 @@ public final class EventServices {
 
     long waitForEvent(Call c) {
         long n = c.arg(0), list = c.arg(1), indexPtr = c.arg(2);
-        if (tpl != TPL_APPLICATION) return Status.UNSUPPORTED;
+        if (tpl != TPL_APPLICATION) return c.unsupported("at TPL " + tpl);
         if (n == 0 || list == 0 || indexPtr == 0) return Status.INVALID_PARAMETER;
         long start = now;
         while (true) {

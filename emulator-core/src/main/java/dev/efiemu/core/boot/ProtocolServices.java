@@ -106,7 +106,7 @@ public final class ProtocolServices {
         Handle.ProtocolEntry e = h.protocol(g);
         if (e == null) {
             if (ifacePtr != 0 && attributes != TEST_PROTOCOL) mem.u64(ifacePtr, 0);
-            return Status.UNSUPPORTED;
+            return c.unsupported(Guids.name(g)); // the spec's answer: the handle does not support it
         }
         if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
         if (c.service().name().endsWith("OpenProtocol")) {

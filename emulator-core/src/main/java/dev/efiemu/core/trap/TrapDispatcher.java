@@ -60,7 +60,6 @@ public final class TrapDispatcher {
     /** A service efiemu does not implement: answers EFI_UNSUPPORTED, logged and counted for the summary. */
     public Service unsupported(String name, int argc) {
         return define(name, argc, call -> {
-            unsupported.merge(name, 1, Integer::sum);
             log.info("{}: not implemented, returning EFI_UNSUPPORTED", name);
             return Status.UNSUPPORTED;
         });
@@ -91,10 +90,15 @@ public final class TrapDispatcher {
             trace.record(s, args, caller, null, call.noteText() + " host error: " + e);
             throw e;
         }
+        if (result == Status.UNSUPPORTED) {
+            String argument = call.unsupportedArgument();
+            unsupported.merge(argument == null ? s.name() : s.name() + "(" + argument + ")", 1, Integer::sum);
+        }
         trace.record(s, args, caller, result, call.noteText());
         abi.returnFromStub(cpu, result);
     }
 
+    /** Every EFI_UNSUPPORTED answered, by "service" or "service(argument)", with how often. */
     public Map<String, Integer> unsupportedCalls() {
         return unsupported;
     }
