@@ -35,8 +35,8 @@ public final class SimpleFileSystem {
 
     /** One open EFI_FILE_PROTOCOL instance. */
     static final class OpenFile {
-        final List<String> names;
-        final Path path;
+        List<String> names;
+        Path path;
         final boolean dir;
         final boolean canWrite;
         long position;
@@ -230,7 +230,7 @@ public final class SimpleFileSystem {
         long sizePtr = c.arg(1), buf = c.arg(2);
         if (f == null || sizePtr == 0) return Status.INVALID_PARAMETER;
         if (!esp.writable()) return Status.WRITE_PROTECTED;
-        if (f.dir) return Status.UNSUPPORTED;
+        if (f.dir) return c.unsupported("directory");
         if (!f.canWrite) return Status.ACCESS_DENIED;
         int n = (int) c.memory().u64(sizePtr);
         byte[] data = c.memory().read(buf, n);
@@ -247,7 +247,7 @@ public final class SimpleFileSystem {
     long getPosition(Call c) {
         OpenFile f = open.get(c.arg(0));
         if (f == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
-        if (f.dir) return Status.UNSUPPORTED;
+        if (f.dir) return c.unsupported("directory");
         c.memory().u64(c.arg(1), f.position);
         return Status.SUCCESS;
     }
@@ -257,7 +257,7 @@ public final class SimpleFileSystem {
         if (f == null) return Status.INVALID_PARAMETER;
         long pos = c.arg(1);
         if (f.dir) {
-            if (pos != 0) return Status.UNSUPPORTED;
+            if (pos != 0) return c.unsupported("directory position " + Long.toUnsignedString(pos));
             f.position = 0;
             return Status.SUCCESS;
         }
@@ -286,7 +286,7 @@ public final class SimpleFileSystem {
             } else if (type.equals(VOLUME_LABEL)) {
                 info = GuestMemory.utf16z(LABEL);
             } else {
-                return Status.UNSUPPORTED;
+                return c.unsupported(Guids.name(type));
             }
         } catch (IOException e) {
             return Status.DEVICE_ERROR;
@@ -308,21 +308,83 @@ public final class SimpleFileSystem {
         return b.array();
     }
 
-    /** SetInfo: only a FileSize change (truncate/extend) of a writable file is modelled. */
+    /**
+     * SetInfo(This, InformationType, BufferSize, Buffer) (§13.5.13) with EFI_FILE_INFO: a new
+     * FileSize truncates or extends the file; a new FileName renames it inside the ESP (relative to
+     * its directory, or from the root with a leading '\'); a new ModificationTime or LastAccessTime
+     * sets the host file's. What a host directory cannot hold answers EFI_UNSUPPORTED, counted in
+     * the summary: FAT attribute bits (READ_ONLY, HIDDEN, SYSTEM) other than those reported, a new
+     * CreateTime, and the other information types. Everything is checked before anything changes.
+     */
     long setInfo(Call c) {
         OpenFile f = open.get(c.arg(0));
-        if (f == null || c.arg(1) == 0 || c.arg(3) == 0) return Status.INVALID_PARAMETER;
-        if (!esp.writable()) return Status.WRITE_PROTECTED;
+        long size = c.arg(2), buf = c.arg(3);
+        if (f == null || c.arg(1) == 0 || buf == 0) return Status.INVALID_PARAMETER;
         Guid type = c.memory().guid(c.arg(1));
-        if (!type.equals(FILE_INFO) || f.dir) {
-            c.note(Guids.name(type) + " not modelled");
-            return Status.UNSUPPORTED;
-        }
+        c.note(Guids.name(type));
+        if (!esp.writable()) return Status.WRITE_PROTECTED;
+        if (!type.equals(FILE_INFO)) return c.unsupported(Guids.name(type));
+        if (size < FileInfo.HEADER + 2 || size > FileInfo.HEADER + 2L * 4096) return Status.BAD_BUFFER_SIZE;
+        FileInfo.Fields want = FileInfo.parse(c.memory().read(buf, (int) size));
+        if (want == null) return Status.INVALID_PARAMETER;
         if (!f.canWrite) return Status.ACCESS_DENIED;
-        long newSize = c.memory().u64(c.arg(3) + 8);
-        try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "rw")) {
-            r.setLength(newSize);
+        String currentName = f.names.isEmpty() ? "" : f.names.get(f.names.size() - 1);
+        FileInfo.Fields now;
+        try {
+            now = FileInfo.parse(FileInfo.of(f.path, currentName, readOnly(f.path)));
         } catch (IOException e) {
+            return Status.DEVICE_ERROR;
+        }
+        if ((want.attribute() & ~FileInfo.VALID_ATTRIBUTES) != 0) return Status.INVALID_PARAMETER;
+        if (((want.attribute() ^ now.attribute()) & FileInfo.DIRECTORY) != 0) return Status.ACCESS_DENIED;
+        if (f.dir && want.fileSize() != 0) return Status.ACCESS_DENIED;
+        if (((want.attribute() ^ now.attribute()) & ~FileInfo.ARCHIVE) != 0) {
+            return c.unsupported(String.format("file attributes 0x%x", want.attribute()));
+        }
+        if (want.changes(want.createTime(), now.createTime())) return c.unsupported("CreateTime");
+        java.time.Instant access, modified;
+        try {
+            access = want.changes(want.accessTime(), now.accessTime()) ? FileInfo.instant(want.accessTime()) : null;
+            modified = want.changes(want.modificationTime(), now.modificationTime()) ? FileInfo.instant(want.modificationTime()) : null;
+        } catch (java.time.DateTimeException e) {
+            return Status.INVALID_PARAMETER;
+        }
+        // A rename: the new place must be inside the ESP, free, and not the payload's own file.
+        List<String> newNames = null;
+        Path target = null;
+        if (!want.name().equals(currentName)) {
+            if (f.names.isEmpty()) return Status.ACCESS_DENIED; // the root has no name
+            newNames = EspSandbox.components(f.names.subList(0, f.names.size() - 1), want.name());
+            if (newNames.isEmpty() || esp.isOverlay(newNames)) return Status.ACCESS_DENIED;
+            target = esp.resolve(newNames);
+            if (target == null) {
+                c.note("outside the ESP");
+                return Status.ACCESS_DENIED;
+            }
+            boolean sameFile = target.equals(f.path); // a change of case only
+            if (sameFile) target = f.path.resolveSibling(newNames.get(newNames.size() - 1));
+            else if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return Status.ACCESS_DENIED;
+            if (!Files.isDirectory(target.getParent())) return Status.NOT_FOUND;
+            if (f.dir && target.startsWith(f.path) && !sameFile) return Status.ACCESS_DENIED; // into itself
+        }
+        try {
+            if (target != null) {
+                Files.move(f.path, target);
+                c.note("renamed to \\" + String.join("\\", newNames));
+                f.path = target;
+                f.names = newNames;
+            }
+            if (!f.dir && want.fileSize() != now.fileSize()) {
+                try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "rw")) {
+                    r.setLength(want.fileSize());
+                }
+            }
+            if (access != null || modified != null) {
+                Files.getFileAttributeView(f.path, java.nio.file.attribute.BasicFileAttributeView.class).setTimes(
+                        modified == null ? null : java.nio.file.attribute.FileTime.from(modified),
+                        access == null ? null : java.nio.file.attribute.FileTime.from(access), null);
+            }
+        } catch (IOException | IllegalArgumentException e) {
             return Status.DEVICE_ERROR;
         }
         return Status.SUCCESS;

@@ -88,8 +88,15 @@ class EspSandboxTest {
             String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
             assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
             assertEquals(Status.SUCCESS, o.status(), why);
+            // the refused SetInfo changes are counted by service and argument for the summary
+            var unsupported = fw.machine().traps().unsupportedCalls();
+            assertEquals(1, unsupported.get("File.SetInfo(CreateTime)"), unsupported.toString());
+            assertEquals(1, unsupported.get("File.SetInfo(file attributes 0x22)"), unsupported.toString());
         }
         assertEquals("title", Files.readString(esp.resolve("loader/entry.conf")));
+        assertTrue(!Files.exists(esp.resolve("loader/renamed.conf")), "renamed back");
+        assertTrue(!Files.exists(esp.resolve("loader/readonly-rename.conf")));
+        assertEquals(java.time.Instant.parse("2001-02-03T04:05:06Z"), Files.getLastModifiedTime(esp.resolve("loader/entry.conf")).toInstant());
         assertTrue(!Files.exists(esp.resolve("loader/scratch.tmp")));
     }
 
