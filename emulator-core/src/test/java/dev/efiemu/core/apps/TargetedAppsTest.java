@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
 import dev.efiemu.core.Guid;
+import dev.efiemu.core.Guids;
 import dev.efiemu.core.MachineConfig;
 import dev.efiemu.core.RunOutcome;
 import dev.efiemu.core.Status;
 import dev.efiemu.core.handles.DevicePaths;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.runtime.VariableStore;
 import dev.efiemu.fixtures.TestApps;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +81,26 @@ class TargetedAppsTest {
     @Test
     void variablesWithAttributes() throws Exception {
         assertPassed(run("variables", fw -> { }));
+    }
+
+    /** A payload's plain SetVariable never changes the Secure Boot state or keys; an authenticated write is counted as unsupported. */
+    @Test
+    void secureBootVariablesResistPlainWrites() throws Exception {
+        byte[] pe = Files.readAllBytes(app("secure_vars"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            var v = fw.variables();
+            int bsRt = VariableStore.BOOTSERVICE_ACCESS | VariableStore.RUNTIME_ACCESS;
+            int nvBsRtAuth = VariableStore.NON_VOLATILE | bsRt | VariableStore.TIME_BASED_AUTHENTICATED_WRITE_ACCESS;
+            v.put("SecureBoot", Guids.GLOBAL_VARIABLE, bsRt, new byte[] {1});
+            v.put("SetupMode", Guids.GLOBAL_VARIABLE, bsRt, new byte[] {0});
+            v.put("db", Guids.IMAGE_SECURITY_DATABASE, nvBsRtAuth, new byte[] {(byte) 0xdb, 1, 2, 3});
+            v.put("dbx", Guids.IMAGE_SECURITY_DATABASE, nvBsRtAuth, new byte[] {(byte) 0xdf, 1, 2, 3});
+            v.put("KEK", Guids.GLOBAL_VARIABLE, nvBsRtAuth, new byte[] {(byte) 0xee, 1, 2, 3});
+            assertPassed(fw.runPayload(pe, "secure_vars.efi", null, 0, DevicePaths.filePath("\\secure_vars.efi")));
+            assertTrue(v.writtenByPayload().isEmpty(), "nothing written: " + v.writtenByPayload());
+            assertEquals(1, fw.machine().traps().unsupportedCalls().get("RT.SetVariable(authenticated write of ImageSecurityDatabase:db)"),
+                    fw.machine().traps().unsupportedCalls().toString());
+        }
     }
 
     @Test
