@@ -95,6 +95,15 @@ public final class EspDevice {
         // A GPT disk holding the ESP: a disk handle VenHw(efiemu) and the ESP's partition handle
         // below it, each with BlockIo/DiskIo, as firmware presents a real disk (GRUB needs both).
         FatImage.Disk img = FatImage.build(sandbox, extra, partitionUuid(sandbox));
+        try {
+            return serveDisk(m, sandbox, path, img);
+        } catch (java.io.IOException | RuntimeException e) {
+            FatImage.release(img);
+            throw e;
+        }
+    }
+
+    private static Placement serveDisk(Machine m, EspSandbox sandbox, String path, FatImage.Disk img) throws java.io.IOException {
         byte[] diskPath = java.util.Arrays.copyOf(devicePath(partitionUuid(sandbox), img.fatSectors()), 20 + 4);
         System.arraycopy(DevicePaths.END, 0, diskPath, 20, 4);
         long dp = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, diskPath.length);
@@ -103,6 +112,7 @@ public final class EspDevice {
         new BlockDevice(m, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false);
         EspDevice dev = new EspDevice(m, sandbox, img.fatSectors());
         new BlockDevice(m, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true);
+        FatImage.release(img); // both devices hold it open: nothing stays in the temporary directory
         return new Placement(dev.handle().address(), path);
     }
 

@@ -121,4 +121,27 @@ class EspSandboxTest {
         assertTrue(Files.exists(esp.resolve("EFI/Linux/other.txt")), "the rest of the ESP was writable");
         assertTrue(!Files.exists(esp.resolve("EFI/Linux/payload.efi")), "nothing was created in its place");
     }
+
+    /** --esp-disk stages a copy of the ESP and builds a FAT image in the temporary directory: neither outlives the set-up. */
+    @Test
+    void espDiskLeavesNothingInTheTemporaryDirectory() throws Exception {
+        Path esp = esp();
+        Path payload = tmp.resolve("payload.efi");
+        Files.copy(TestApps.build(Path.of("src/test/c/payload_readonly.c"), "x86_64"), payload);
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.function.Supplier<java.util.Set<Path>> leftovers = () -> {
+            try (var s = Files.list(temp)) {
+                return s.filter(p -> p.getFileName().toString().startsWith("efiemu-esp-disk")).collect(java.util.stream.Collectors.toSet());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        java.util.Set<Path> before = leftovers.get();
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
+            EspDevice.servePayload(fw.machine(), esp, false, payload, true);
+            assertEquals(2, fw.machine().handles().withProtocol(BlockDevice.BLOCK_IO).size(), "disk and partition");
+            assertEquals(before, leftovers.get(), "the staged ESP and the image are gone once the devices have the image open");
+        }
+        assertEquals(before, leftovers.get());
+    }
 }
