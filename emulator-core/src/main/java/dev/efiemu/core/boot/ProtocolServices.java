@@ -40,7 +40,7 @@ public final class ProtocolServices {
         r.add("ReinstallProtocolInterface", 4, this::reinstall);
         r.add("UninstallProtocolInterface", 3, c -> uninstall(c, c.arg(0), c.arg(1), c.arg(2)));
         r.add("HandleProtocol", 3, c -> open(c, c.arg(0), c.arg(1), c.arg(2), BY_HANDLE_PROTOCOL));
-        r.add("OpenProtocol", 6, c -> open(c, c.arg(0), c.arg(1), c.arg(2), (int) c.arg(5)));
+        r.add("OpenProtocol", 6, this::openProtocol);
         r.add("CloseProtocol", 4, this::close);
         r.add("OpenProtocolInformation", 4, this::openInformation);
         r.add("ProtocolsPerHandle", 3, this::protocolsPerHandle);
@@ -78,13 +78,28 @@ public final class ProtocolServices {
         return Status.SUCCESS;
     }
 
+    /**
+     * §7.3 ReinstallProtocolInterface: the new interface replaces the old, and every
+     * RegisterProtocolNotify for the protocol is signalled as for an install. An interface a driver
+     * holds (BY_DRIVER or EXCLUSIVE) would need DisconnectController, which efiemu does not have:
+     * EFI_ACCESS_DENIED, as when the driver refuses to let go.
+     */
     long reinstall(Call c) {
         Handle h = db.get(c.arg(0));
         if (h == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
-        Handle.ProtocolEntry e = h.protocol(guid(c, c.arg(1)));
+        Guid g = guid(c, c.arg(1));
+        Handle.ProtocolEntry e = h.protocol(g);
         if (e == null || e.iface != c.arg(2)) return Status.NOT_FOUND;
+        if (heldByDriver(e)) return Status.ACCESS_DENIED;
         e.iface = c.arg(3);
+        List<HandleDatabase.Notify> fired = new ArrayList<>();
+        db.announce(h, g, fired);
+        for (HandleDatabase.Notify n : fired) EventServices.of(m).signal(n.event);
         return Status.SUCCESS;
+    }
+
+    private static boolean heldByDriver(Handle.ProtocolEntry e) {
+        return e.opens.stream().anyMatch(o -> (o[2] & (BY_DRIVER | EXCLUSIVE)) != 0);
     }
 
     long uninstall(Call c, long handle, long guidPtr, long iface) {
@@ -93,6 +108,7 @@ public final class ProtocolServices {
         Guid g = guid(c, guidPtr);
         Handle.ProtocolEntry e = h.protocol(g);
         if (e == null || e.iface != iface) return Status.NOT_FOUND;
+        if (heldByDriver(e)) return Status.ACCESS_DENIED; // no DisconnectController to make the driver let go
         db.uninstall(h, g);
         return Status.SUCCESS;
     }
@@ -109,15 +125,65 @@ public final class ProtocolServices {
             return c.unsupported(Guids.name(g)); // the spec's answer: the handle does not support it
         }
         if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
-        if (c.service().name().endsWith("OpenProtocol")) {
-            e.opens.add(new long[] {c.arg(3), c.arg(4), attributes, 1});
+        return Status.SUCCESS;
+    }
+
+    /**
+     * §7.3 OpenProtocol with its open records: BY_DRIVER and EXCLUSIVE opens exclude each other
+     * (EFI_ALREADY_STARTED for the same driver and controller again, EFI_ACCESS_DENIED for another);
+     * taking a protocol from a driver would need DisconnectController, which efiemu does not have, so
+     * that is EFI_ACCESS_DENIED too. Opens by an agent are recorded (OpenProtocolInformation).
+     */
+    long openProtocol(Call c) {
+        long handle = c.arg(0), guidPtr = c.arg(1), ifacePtr = c.arg(2), agent = c.arg(3), controller = c.arg(4);
+        long attributes = c.arg(5);
+        boolean driverOpen = attributes == BY_DRIVER || attributes == EXCLUSIVE || attributes == (BY_DRIVER | EXCLUSIVE);
+        if (!driverOpen && attributes != BY_HANDLE_PROTOCOL && attributes != GET_PROTOCOL && attributes != TEST_PROTOCOL
+                && attributes != BY_CHILD_CONTROLLER) {
+            return Status.INVALID_PARAMETER;
         }
+        if ((driverOpen || attributes == BY_CHILD_CONTROLLER) && db.get(agent) == null) return Status.INVALID_PARAMETER;
+        if ((attributes & (BY_DRIVER | BY_CHILD_CONTROLLER)) != 0 && db.get(controller) == null) return Status.INVALID_PARAMETER;
+        if (attributes == BY_CHILD_CONTROLLER && handle == controller) return Status.INVALID_PARAMETER;
+        if (guidPtr == 0 || (attributes != TEST_PROTOCOL && ifacePtr == 0)) return Status.INVALID_PARAMETER;
+        Handle h = db.get(handle);
+        if (h == null) return Status.INVALID_PARAMETER;
+        Guid g = guid(c, guidPtr);
+        Handle.ProtocolEntry e = h.protocol(g);
+        if (e == null) {
+            if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, 0);
+            return c.unsupported(Guids.name(g)); // the spec's answer: the handle does not support it
+        }
+        boolean exclusive = false, byDriver = false;
+        long[] same = null;
+        for (long[] o : e.opens) {
+            boolean exact = o[0] == agent && o[1] == controller && o[2] == attributes;
+            if ((o[2] & BY_DRIVER) != 0) {
+                byDriver = true;
+                if (exact) {
+                    if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
+                    return Status.ALREADY_STARTED; // with the interface, as for a bus driver
+                }
+            }
+            if ((o[2] & EXCLUSIVE) != 0) exclusive = true;
+            else if (exact) same = o;
+        }
+        if (same == null && driverOpen && (exclusive || byDriver)) {
+            c.note(exclusive ? "opened EXCLUSIVE by another agent" : "opened BY_DRIVER by another agent (no DisconnectController)");
+            return Status.ACCESS_DENIED; // the interface pointer is left as it was
+        }
+        if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
+        if (agent == 0) return Status.SUCCESS;
+        if (same != null) same[3]++;
+        else e.opens.add(new long[] {agent, controller, attributes, 1});
         return Status.SUCCESS;
     }
 
     long close(Call c) {
         Handle h = db.get(c.arg(0));
-        if (h == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
+        if (h == null || c.arg(1) == 0 || db.get(c.arg(2)) == null || (c.arg(3) != 0 && db.get(c.arg(3)) == null)) {
+            return Status.INVALID_PARAMETER;
+        }
         Handle.ProtocolEntry e = h.protocol(guid(c, c.arg(1)));
         if (e == null) return Status.NOT_FOUND;
         boolean removed = e.opens.removeIf(o -> o[0] == c.arg(2) && o[1] == c.arg(3));
