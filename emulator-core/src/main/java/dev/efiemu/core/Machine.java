@@ -272,6 +272,15 @@ public final class Machine implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the run when its time budget is spent. For handlers that loop without running guest
+     * code (virtual time passing through a guest's periodic timers), where the engine's stop is
+     * never seen.
+     */
+    public void checkBudget() {
+        if (budgetExceeded) throw new MachineHalt(fault(RunOutcome.Kind.BUDGET, "time budget of " + config.budgetMillis() + " ms exceeded", -1));
+    }
+
     private RunOutcome fault(RunOutcome.Kind kind, String cause, long address) {
         long pc = abi.pc(cpu);
         byte[] code;

@@ -15,7 +15,8 @@ import java.util.List;
 /**
  * EFI_SIMPLE_TEXT_INPUT_PROTOCOL (UEFI spec §12.3): keys come only from what the user scripted
  * ({@code --keys}); with none, ReadKeyStroke answers EFI_NOT_READY. WaitForKey is an event that is
- * signalled while keys are pending.
+ * signalled while keys are pending, before each key; waiting on it with none left ends the run
+ * (WAITING_FOR_INPUT).
  */
 public final class ConsoleInput {
     public static final Guid GUID = Guids.define("387477c1-69c7-11d2-8e39-00a0c969723b", "SimpleTextInput");
@@ -62,11 +63,8 @@ public final class ConsoleInput {
     private long idleSince = -1;
 
     private long createWaitEvent(Machine m) {
-        // A plain event (no notify function): signalled now if keys were scripted.
-        var events = EventServices.of(m);
-        long ev = events.createFirmwareEvent();
-        if (!keys.isEmpty()) events.signal(ev);
-        return ev;
+        // Signalled whenever a key is pending when the payload checks or waits: before every key.
+        return EventServices.of(m).createFirmwareEvent(() -> !keys.isEmpty());
     }
 
     public Handle handle() {

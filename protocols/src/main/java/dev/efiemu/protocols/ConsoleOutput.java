@@ -12,8 +12,10 @@ import java.util.List;
 
 /**
  * EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL (UEFI spec §12.4) writing to the user's terminal: one 80x25
- * text mode; colours and cursor moves are accepted and ignored. Everything printed is also kept
- * for the run summary and tests.
+ * text mode. Mode tracks the attribute and the cursor as a real console would (printing moves it,
+ * wrapping at column 80 and scrolling at row 25; CR, LF and BS; ClearScreen, SetCursorPosition,
+ * EnableCursor); the terminal itself gets the text only, no colours or cursor moves. Everything
+ * printed is also kept for the run summary and tests.
  */
 public final class ConsoleOutput {
     public static final Guid GUID = Guids.define("387477c2-69c7-11d2-8e39-00a0c969723b", "SimpleTextOutput");
@@ -28,32 +30,87 @@ public final class ConsoleOutput {
     public ConsoleOutput(Machine m, String name, PrintStream out) {
         this.out = out;
         this.iface = m.newInterface(name, List.of(
-                new Machine.FunctionSpec("Reset", 2, c -> Status.SUCCESS),
+                new Machine.FunctionSpec("Reset", 2, c -> {
+                    setAttribute(m, 0x07);
+                    return cursor(m, 0, 0);
+                }),
                 new Machine.FunctionSpec("OutputString", 2, this::outputString),
                 new Machine.FunctionSpec("TestString", 2, c -> Status.SUCCESS),
                 new Machine.FunctionSpec("QueryMode", 4, this::queryMode),
-                new Machine.FunctionSpec("SetMode", 2, c -> c.arg(1) == 0 ? Status.SUCCESS : c.unsupported("mode " + c.arg(1))),
-                new Machine.FunctionSpec("SetAttribute", 2, c -> setMode(m, 2, c.arg(1))),
-                new Machine.FunctionSpec("ClearScreen", 1, c -> Status.SUCCESS),
-                new Machine.FunctionSpec("SetCursorPosition", 3, c -> Status.SUCCESS),
-                new Machine.FunctionSpec("EnableCursor", 2, c -> Status.SUCCESS)), 8);
+                new Machine.FunctionSpec("SetMode", 2, c -> c.arg(1) == 0 ? cursor(m, 0, 0) : c.unsupported("mode " + c.arg(1))),
+                new Machine.FunctionSpec("SetAttribute", 2, c -> setAttribute(m, c.arg(1))),
+                new Machine.FunctionSpec("ClearScreen", 1, c -> cursor(m, 0, 0)),
+                new Machine.FunctionSpec("SetCursorPosition", 3, c -> setCursorPosition(m, c)),
+                new Machine.FunctionSpec("EnableCursor", 2, c -> enableCursor(m, c.arg(1)))), 8);
         // SIMPLE_TEXT_OUTPUT_MODE {i32 MaxMode, Mode, Attribute, CursorColumn, CursorRow; BOOLEAN CursorVisible}
         mode = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 24);
         m.memory().u32(mode, 1);
         m.memory().u32(mode + 4, 0);
         m.memory().u32(mode + 8, 0x07);
+        m.memory().u8(mode + CURSOR_VISIBLE, 1);
         m.memory().u64(iface + MODE_OFFSET, mode);
         handle = m.installProtocol(null, GUID, iface);
+        this.memory = m.memory();
     }
 
-    private long setMode(Machine m, int field, long value) {
-        m.memory().u32(mode + 4L * field, value);
+    static final int COLUMNS = 80, ROWS = 25, ATTRIBUTE = 8, CURSOR_COLUMN = 12, CURSOR_ROW = 16, CURSOR_VISIBLE = 20;
+    private final dev.efiemu.core.memory.GuestMemory memory;
+    private int column, row;
+
+    private long enableCursor(Machine m, long visible) {
+        m.memory().u8(mode + CURSOR_VISIBLE, visible == 0 ? 0 : 1);
         return Status.SUCCESS;
+    }
+
+    /** SetAttribute: foreground in bits 0-3, background in bits 4-6 (§12.4.7); anything else is invalid. */
+    private long setAttribute(Machine m, long value) {
+        if ((value & ~0x7fL) != 0) return Status.INVALID_PARAMETER;
+        m.memory().u32(mode + ATTRIBUTE, value);
+        return Status.SUCCESS;
+    }
+
+    /** SetCursorPosition(This, Column, Row): EFI_UNSUPPORTED outside the 80x25 mode (§12.4.9). */
+    private long setCursorPosition(Machine m, Call c) {
+        long col = c.arg(1), r = c.arg(2);
+        if (Long.compareUnsigned(col, COLUMNS) >= 0 || Long.compareUnsigned(r, ROWS) >= 0) {
+            return c.unsupported("position " + Long.toUnsignedString(col) + "," + Long.toUnsignedString(r));
+        }
+        return cursor(m, (int) col, (int) r);
+    }
+
+    private long cursor(Machine m, int col, int r) {
+        column = col;
+        row = r;
+        m.memory().u32(mode + CURSOR_COLUMN, col);
+        m.memory().u32(mode + CURSOR_ROW, r);
+        return Status.SUCCESS;
+    }
+
+    /** Moves the cursor as printing {@code s} does: wrap after column 79, scroll (stay) on the last row. */
+    private void advanceCursor(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            switch (ch) {
+                case '\r' -> column = 0;
+                case '\n' -> row = Math.min(ROWS - 1, row + 1);
+                case '\b' -> column = Math.max(0, column - 1);
+                default -> {
+                    if (ch < 0x20) break;
+                    if (++column == COLUMNS) {
+                        column = 0;
+                        row = Math.min(ROWS - 1, row + 1);
+                    }
+                }
+            }
+        }
+        memory.u32(mode + CURSOR_COLUMN, column);
+        memory.u32(mode + CURSOR_ROW, row);
     }
 
     long outputString(Call c) {
         String s = c.memory().utf16z(c.arg(1), 1 << 16);
         if (s == null) return Status.INVALID_PARAMETER;
+        advanceCursor(s);
         String text = s.replace("\r\n", "\n").replace("\r", "");
         transcript.append(text);
         out.print(text);

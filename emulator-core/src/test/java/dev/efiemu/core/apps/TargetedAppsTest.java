@@ -103,6 +103,20 @@ class TargetedAppsTest {
         }
     }
 
+    /** SetWatchdogTimer is enforced on the virtual clock: re-armed or disarmed in time it is quiet; left to run out it resets the machine. */
+    @Test
+    void watchdogResetsTheMachineWhenItRunsOut() throws Exception {
+        byte[] pe = Files.readAllBytes(app("watchdog"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            RunOutcome o = fw.runPayload(pe, "watchdog.efi", null, 0, DevicePaths.filePath("\\watchdog.efi"));
+            assertEquals(RunOutcome.Kind.RESET, o.kind(), o.message() + " status " + Status.name(o.status()));
+            assertEquals(Status.TIMEOUT, o.status());
+            assertTrue(o.message().startsWith("the watchdog timer fired after 2 s of virtual time"), o.message());
+            var step = fw.variables().get("WatchdogStep", Guid.parse("77777777-1111-2222-0101-020203030405"));
+            assertEquals(3, step.data()[0], "the reset came during the last stall, after the timer and before step 4");
+        }
+    }
+
     @Test
     void unmappedReadIsReportedWithImageAndRva() throws Exception {
         RunOutcome o = run("fault_unmapped", fw -> { });
