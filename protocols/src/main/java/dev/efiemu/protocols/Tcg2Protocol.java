@@ -106,7 +106,7 @@ public final class Tcg2Protocol {
         // #pragma pack(1): {u32 Size; {u32 HeaderSize; u16 HeaderVersion; u32 PCRIndex; u32 EventType}; u8 Event[]}
         long size = mem.u32(ev), headerSize = mem.u32(ev + 4);
         int pcr = (int) mem.u32(ev + 10), type = (int) mem.u32(ev + 14);
-        if (headerSize != 14 || size < 4 + headerSize || pcr > 23 || len > (1L << 30)) return Status.INVALID_PARAMETER;
+        if (headerSize != 14 || size < 4 + headerSize || pcr < 0 || pcr > 23 || Long.compareUnsigned(len, 1L << 30) > 0) return Status.INVALID_PARAMETER;
         if ((flags & PE_COFF_IMAGE) != 0) {
             c.note("PE_COFF_IMAGE measurement not implemented");
             return c.unsupported("PE_COFF_IMAGE");

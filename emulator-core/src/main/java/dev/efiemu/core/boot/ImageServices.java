@@ -86,7 +86,7 @@ public final class ImageServices {
         byte[] file;
         long device = 0;
         if (src != 0) {
-            file = mem.read(src, (int) srcSize);
+            file = mem.read(src, srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
             PathImage found = pathReader.read(m, path);

@@ -196,7 +196,7 @@ public final class ProtocolServices {
         Handle.ProtocolEntry e = h.protocol(guid(c, c.arg(1)));
         if (e == null) return Status.NOT_FOUND;
         // EFI_OPEN_PROTOCOL_INFORMATION_ENTRY {Agent, Controller, u32 Attributes, u32 OpenCount}
-        long buf = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, Math.max(1, 24L * e.opens.size()));
+        long buf = m.allocateCallerPool(MemoryType.BOOT_SERVICES_DATA, Math.max(1, 24L * e.opens.size()));
         for (int i = 0; i < e.opens.size(); i++) {
             long[] o = e.opens.get(i);
             mem.u64(buf + 24L * i, o[0]);
@@ -213,7 +213,7 @@ public final class ProtocolServices {
         Handle h = db.get(c.arg(0));
         if (h == null || c.arg(1) == 0 || c.arg(2) == 0) return Status.INVALID_PARAMETER;
         List<Guid> gs = h.guids();
-        long buf = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, Math.max(1, 8L * gs.size()));
+        long buf = m.allocateCallerPool(MemoryType.BOOT_SERVICES_DATA, Math.max(1, 8L * gs.size()));
         for (int i = 0; i < gs.size(); i++) mem.u64(buf + 8L * i, guidAddress(gs.get(i)));
         mem.u64(c.arg(1), buf);
         mem.u64(c.arg(2), gs.size());
@@ -286,7 +286,7 @@ public final class ProtocolServices {
             mem.u64(bufPtr, 0);
             return Status.NOT_FOUND;
         }
-        long buf = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 8L * hs.size());
+        long buf = m.allocateCallerPool(MemoryType.BOOT_SERVICES_DATA, 8L * hs.size());
         for (int i = 0; i < hs.size(); i++) mem.u64(buf + 8L * i, hs.get(i).address());
         mem.u64(bufPtr, buf);
         c.note(hs.size() + " handles");

@@ -51,7 +51,7 @@ public final class TrapDispatcher {
     public Service define(String name, int argc, Handler handler) {
         if (services.size() >= capacity) throw new IllegalStateException("stub area full (" + capacity + " services)");
         long address = base + (long) services.size() * STUB_SIZE;
-        memory.write(address, abi.stubCode());
+        cpu.write(address, abi.stubCode());
         Service s = new Service(name, argc, address, handler);
         services.add(s);
         return s;
@@ -81,14 +81,22 @@ public final class TrapDispatcher {
         long caller = abi.returnAddress(cpu);
         long result;
         try {
-            result = s.handler().call(call);
-        } catch (dev.efiemu.core.MachineHalt | dev.efiemu.core.image.ImageExit e) {
-            // Control leaves the guest's call here (ExitBootServices, ResetSystem, Exit): no return value.
+            result = memory.guarded(() -> s.handler().call(call));
+        } catch (dev.efiemu.core.MachineHalt | dev.efiemu.core.image.ImageExit | ServiceFault e) {
+            // Control leaves the guest's call here (ExitBootServices, ResetSystem, Exit, a fault further in): no return value.
             trace.record(s, args, caller, null, (call.noteText() + " -> " + e.getMessage()).strip());
             throw e;
+        } catch (dev.efiemu.cpu.CpuException | GuestMemory.BadGuestPointer e) {
+            // The guest pointed the service at memory that is not there, or at firmware code:
+            // real firmware would fault there too. The run ends with a report, never a host exception.
+            String why = s.name() + " was given memory it cannot use: " + e.getMessage();
+            trace.record(s, args, caller, null, (call.noteText() + " -> " + why).strip());
+            throw new ServiceFault(why, e, false);
         } catch (RuntimeException e) {
-            trace.record(s, args, caller, null, call.noteText() + " host error: " + e);
-            throw e;
+            log.warn("efiemu error in {}", s.name(), e);
+            String why = "efiemu error in " + s.name() + ": " + e;
+            trace.record(s, args, caller, null, (call.noteText() + " -> " + why).strip());
+            throw new ServiceFault(why, e, true);
         }
         if (result == Status.UNSUPPORTED) {
             String argument = call.unsupportedArgument();

@@ -32,6 +32,8 @@ public final class SimpleFileSystem {
     static final long WARN_DELETE_FAILURE = 2;
     static final String LABEL = "EFIEMU-ESP";
     static final long REVISION_2 = 0x00020000;
+    /** The largest file a FAT32 ESP holds: nothing the guest writes grows a host file past it. */
+    static final long FAT32_MAX_FILE = 0xffffffffL;
 
     /** One open EFI_FILE_PROTOCOL instance. */
     static final class OpenFile {
@@ -163,8 +165,8 @@ public final class SimpleFileSystem {
         try {
             if (f.dir) return readDirectory(c, f, sizePtr, want, buf);
             long size = Files.size(f.path);
-            if (f.position > size) return Status.DEVICE_ERROR;
-            int n = (int) Math.min(want, Math.min(size - f.position, 64L << 20));
+            if (Long.compareUnsigned(f.position, size) > 0) return Status.DEVICE_ERROR;
+            int n = (int) Math.min(want < 0 ? Long.MAX_VALUE : want, Math.min(size - f.position, 64L << 20));
             byte[] data = new byte[n];
             try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "r")) {
                 r.seek(f.position);
@@ -232,7 +234,11 @@ public final class SimpleFileSystem {
         if (!esp.writable()) return Status.WRITE_PROTECTED;
         if (f.dir) return c.unsupported("directory");
         if (!f.canWrite) return Status.ACCESS_DENIED;
-        int n = (int) c.memory().u64(sizePtr);
+        long n = c.memory().u64(sizePtr);
+        if (Long.compareUnsigned(n, FAT32_MAX_FILE) > 0 || Long.compareUnsigned(f.position, FAT32_MAX_FILE - n) > 0) {
+            c.note("past the 4 GiB a FAT32 file can hold");
+            return Status.VOLUME_FULL;
+        }
         byte[] data = c.memory().read(buf, n);
         try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "rw")) {
             r.seek(f.position);
@@ -327,6 +333,7 @@ public final class SimpleFileSystem {
         if (size < FileInfo.HEADER + 2 || size > FileInfo.HEADER + 2L * 4096) return Status.BAD_BUFFER_SIZE;
         FileInfo.Fields want = FileInfo.parse(c.memory().read(buf, (int) size));
         if (want == null) return Status.INVALID_PARAMETER;
+        if (Long.compareUnsigned(want.fileSize(), FAT32_MAX_FILE) > 0) return Status.VOLUME_FULL;
         if (!f.canWrite) return Status.ACCESS_DENIED;
         String currentName = f.names.isEmpty() ? "" : f.names.get(f.names.size() - 1);
         FileInfo.Fields now;
