@@ -57,7 +57,11 @@ public class GdbPacketFuzzer {
     static void fields(String payload) {
         byte[] raw = payload.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         Rsp.unescape(raw, 0, raw.length);
-        for (String f : payload.split("[,:;=]")) {
+        int start = 0;
+        for (int i = 0; i <= payload.length(); i++) {
+            if (i < payload.length() && ",:;=".indexOf(payload.charAt(i)) < 0) continue;
+            String f = payload.substring(start, i);
+            start = i + 1;
             String body = f.isEmpty() ? f : f.substring(1);
             rejectOnlyIllegalArgument(() -> Rsp.number(body));
             rejectOnlyIllegalArgument(() -> Rsp.unhex(body));
