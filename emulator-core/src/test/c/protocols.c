@@ -73,6 +73,44 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK(bs->CloseProtocol(h, &G1, image, NULL) == EFI_NOT_FOUND);
     CHECK(bs->OpenProtocol(h, &G1, NULL, image, NULL, 0x4 /* TEST_PROTOCOL */) == EFI_SUCCESS);
 
+    /* BY_DRIVER and EXCLUSIVE opens exclude each other (§7.3 OpenProtocol) */
+    EFI_HANDLE agent2 = NULL;
+    CHECK_OK(bs->InstallProtocolInterface(&agent2, &G1, EFI_NATIVE_INTERFACE, &iface3));
+    CHECK_OK(bs->OpenProtocol(h, &G1, &out, image, h, 0x10 /* BY_DRIVER */));
+    CHECK(out == &iface1);
+    out = NULL;
+    CHECK(bs->OpenProtocol(h, &G1, &out, image, h, 0x10) == EFI_ALREADY_STARTED);
+    CHECK(out == &iface1);
+    CHECK(bs->OpenProtocol(h, &G1, &out, agent2, h, 0x10) == EFI_ACCESS_DENIED);
+    CHECK(bs->OpenProtocol(h, &G1, &out, agent2, NULL, 0x20 /* EXCLUSIVE */) == EFI_ACCESS_DENIED);
+    CHECK(bs->ReinstallProtocolInterface(h, &G1, &iface1, &iface3) == EFI_ACCESS_DENIED); /* a driver holds it */
+    CHECK(bs->UninstallProtocolInterface(h, &G1, &iface1) == EFI_ACCESS_DENIED);
+    CHECK_OK(bs->OpenProtocol(h, &G1, &out, agent2, NULL, 0x2 /* GET_PROTOCOL: still fine */));
+    CHECK_OK(bs->OpenProtocolInformation(h, &G1, &info, &n));
+    /* the TEST_PROTOCOL open above, the driver's, agent2's (edk2 records every open by an agent) */
+    CHECK(n == 3 && info[0].Attributes == 0x4 && info[1].Attributes == 0x10 && info[1].ControllerHandle == h
+          && info[2].AgentHandle == agent2);
+    CHECK_OK(bs->CloseProtocol(h, &G1, image, h));
+    CHECK_OK(bs->CloseProtocol(h, &G1, agent2, NULL));
+    CHECK_OK(bs->OpenProtocol(h, &G1, &out, agent2, NULL, 0x20));
+    CHECK(bs->OpenProtocol(h, &G1, &out, image, h, 0x10) == EFI_ACCESS_DENIED);
+    CHECK(bs->OpenProtocol(h, &G1, &out, image, h, 0x30 /* BY_DRIVER | EXCLUSIVE */) == EFI_ACCESS_DENIED);
+    CHECK_OK(bs->CloseProtocol(h, &G1, agent2, NULL));
+    /* bad attribute sets and agents */
+    CHECK(bs->OpenProtocol(h, &G1, &out, image, h, 0x40) == EFI_INVALID_PARAMETER);
+    CHECK(bs->OpenProtocol(h, &G1, &out, image, h, 0x3) == EFI_INVALID_PARAMETER);
+    CHECK(bs->OpenProtocol(h, &G1, &out, (EFI_HANDLE)0x1234, h, 0x10) == EFI_INVALID_PARAMETER);
+    CHECK(bs->OpenProtocol(h, &G1, &out, image, NULL, 0x10) == EFI_INVALID_PARAMETER);
+    CHECK_OK(bs->UninstallProtocolInterface(agent2, &G1, &iface3));
+
+    /* Reinstall signals the protocol's notify registrations like an install */
+    CHECK(bs->CheckEvent(ev) == EFI_NOT_READY);
+    CHECK_OK(bs->ReinstallProtocolInterface(h, &G2, &iface2, &iface2));
+    CHECK_OK(bs->CheckEvent(ev));
+    fsize = sizeof(found);
+    CHECK_OK(bs->LocateHandle(ByRegisterNotify, NULL, reg, &fsize, found));
+    CHECK(fsize == sizeof(EFI_HANDLE) && found[0] == h);
+
     /* Reinstall, then uninstall everything: the handle disappears */
     CHECK_OK(bs->ReinstallProtocolInterface(h, &G1, &iface1, &iface3));
     CHECK_OK(bs->HandleProtocol(h, &G1, &out));

@@ -50,18 +50,22 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(root->Open(root, &f, u"\\EFI\\..\\..\\EFI\\Linux\\readme.txt", EFI_FILE_MODE_READ, 0));
     CHECK_OK(f->Close(f));
 
-    /* directory listing: the inward symlink is listed, the outward one is not */
+    /* directory listing: README.txt, and this app, shown there from outside the ESP (read-only) */
     CHECK_OK(root->Open(root, &d, u"\\EFI\\Linux", EFI_FILE_MODE_READ, 0));
-    int entries = 0, saw_readme = 0;
+    int entries = 0, saw_readme = 0, saw_app = 0;
     for (;;) {
         n = sizeof(info);
         CHECK_OK(d->Read(d, &n, info));
         if (n == 0) break;
         entries++;
-        CHAR16 *name = ((EFI_FILE_INFO *)info)->FileName;
+        EFI_FILE_INFO *fi = (EFI_FILE_INFO *)info;
+        CHAR16 *name = fi->FileName;
+        CHECK(fi->Attribute & EFI_FILE_READ_ONLY);
         if (name[0] == 'R' && name[1] == 'E') saw_readme = 1;
+        if (name[0] == 'a' && name[1] == 'p' && name[2] == 'p' && name[3] == '.' && fi->FileSize > 0) saw_app = 1;
     }
-    CHECK(saw_readme);
+    CHECK(entries == 2);
+    CHECK(saw_readme && saw_app);
     CHECK_OK(d->Close(d));
     n = sizeof(info);
     CHECK_OK(root->Read(root, &n, info));

@@ -29,7 +29,7 @@ final class Summary {
         out.println("variables written:");
         if (r.variables().isEmpty()) out.println("  (none)");
         for (String v : r.variables()) out.println("  " + v);
-        out.println("unsupported calls:");
+        out.println("unsupported calls (every EFI_UNSUPPORTED answered, by service and argument):");
         if (r.unsupported().isEmpty()) out.println("  (none)");
         r.unsupported().forEach((n, c) -> out.printf("  %-40s %d%n", n, c));
         out.println("tpm:            " + r.tpm());

@@ -2,7 +2,6 @@ package dev.efiemu.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.efiemu.fixtures.Fixtures;
 import dev.efiemu.fixtures.TestApps;
@@ -147,7 +146,7 @@ class GdbDebugTest {
 
     @Test
     void gdbDebugsTheTestUki() throws Exception {
-        assumeTrue(haveGdb(), "gdb is not installed (apt-get install gdb)");
+        assertTrue(haveGdb(), "gdb is not installed: scripts/setup.sh installs it (apt-get install gdb)");
         Fixtures fx = Fixtures.cache().requireFetched();
         long linuxSize = -1;
         for (SectionHeader s : PeImage.parse(fx.uki()).sections()) {
@@ -210,7 +209,7 @@ class GdbDebugTest {
 
     @Test
     void writeWatchpointStopsAtTheWritesOfATestApp() throws Exception {
-        assumeTrue(haveGdb(), "gdb is not installed (apt-get install gdb)");
+        assertTrue(haveGdb(), "gdb is not installed: scripts/setup.sh installs it (apt-get install gdb)");
         Fixtures.cache().requireFetched();
         Path app = TestApps.build(Path.of("src/test/c/watchme.c"), "x86_64");
         long rva = -1, textStart = -1, textEnd = -1;

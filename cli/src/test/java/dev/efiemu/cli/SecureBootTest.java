@@ -31,6 +31,11 @@ class SecureBootTest {
         CliRun.Result r = CliRun.run("run", fx().signedUki().toString(), "--secure-boot", "--vars",
                 fx().root().resolve("ovmf/OVMF_VARS_4M.snakeoil.fd").toString(), "--seed", "1");
         assertEquals(0, r.exit(), r.out() + r.err());
+        // The keys came from the store alone (no --db): the payload was verified and ran to the end,
+        // and the kernel read SecureBoot=1, SetupMode=0 from the variables.
+        assertTrue(r.out().contains("outcome:        EXIT_BOOT_SERVICES"), r.out());
+        assertTrue(r.out().contains("EFI stub: UEFI Secure Boot is enabled."), r.out());
+        assertTrue(!r.err().contains("Access Denied"), r.err());
     }
 
     @Test

@@ -154,6 +154,11 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
     }
 
     @Override
+    public long createEvent(java.util.function.BooleanSupplier ready) {
+        return events.createFirmwareEvent(ready);
+    }
+
+    @Override
     public void signalEvent(long event) {
         events.signal(event);
     }

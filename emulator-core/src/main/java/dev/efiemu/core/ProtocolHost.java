@@ -55,6 +55,12 @@ public interface ProtocolHost {
     /** A plain wait event owned by the firmware (no notify function), e.g. ConIn.WaitForKey. */
     long createEvent();
 
+    /**
+     * A firmware wait event that is signalled whenever {@code ready} is true when the payload checks
+     * or waits on it (ConIn.WaitForKey: a key is pending), not only once.
+     */
+    long createEvent(java.util.function.BooleanSupplier ready);
+
     /** SignalEvent (UEFI spec §7.1) from the firmware side. */
     void signalEvent(long event);
 

@@ -22,25 +22,48 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Acceptance 4: mutated variants of the real fixtures' headers go through every parser; the
- * only exception allowed out is the one-line {@link FormatException}.
+ * Acceptance 4: mutated variants of the real fixtures' headers (and of small whole files: the
+ * systemd stub, shim, the OVMF store, its db signature list, a small zboot container) go through
+ * every parser; the only exception allowed out is the one-line {@link FormatException}, and each
+ * parser is shown to be reached (it accepts some variants) and to check (it refuses some).
  */
 class MutatedHeadersTest {
     private static final int HEADER_BYTES = 4096;
     private static final long[] INTERESTING = {0, 1, 7, 8, 0x40, 0x60, 0x1000, 0x7fff, 0xffff, 0x10000, 0x7fffffffL, 0x80000000L, 0xfffffff8L, 0xffffffffL};
 
     private TrustStore store;
+    /** Per parser: {accepted, rejected with a FormatException}. */
+    private final java.util.Map<String, int[]> outcomes = new java.util.TreeMap<>();
+
+    private void count(String parser, boolean accepted) {
+        outcomes.computeIfAbsent(parser, k -> new int[2])[accepted ? 0 : 1]++;
+    }
+
+    private void attempt(String parser, Runnable r) {
+        try {
+            r.run();
+            count(parser, true);
+        } catch (FormatException expected) {
+            assertOneLine(expected);
+            count(parser, false);
+        }
+    }
 
     @Test
-    void tenThousandMutatedHeaders() {
+    void tenThousandMutatedHeaders() throws Exception {
         Fixtures f = fx();
         store = TrustStore.builder().addVarsFile(f.ovmfVarsMs()).addShimVendorCert(f.shim()).build();
         List<Path> sources = List.of(f.cloudKernel(), f.shim(), f.grub(), f.systemdStub(), f.uki(), f.signedUki(),
                 f.zbootGzip(), f.zbootZstd(), f.arm64Image(), f.ovmfVarsMs());
         Random r = new Random(0x5eed);
+        // Small inputs whose whole mutated file goes through every parser: an EFI signature list (the
+        // MS db from the OVMF store) and a small zboot container that decompresses.
+        byte[] db = EdkVariableStore.parse(read(f.ovmfVarsMs())).db().orElseThrow();
+        byte[] smallZboot = dev.efiemu.loader.linux.ZbootImageTest.zboot("gzip", dev.efiemu.loader.linux.ZbootImageTest.payload());
         int variants = 0, parsed = 0;
         long t0 = System.nanoTime();
         for (Path p : sources) {
@@ -61,18 +84,35 @@ class MutatedHeadersTest {
             }
         }
         long t1 = System.nanoTime();
-        // Deeper paths (relocations, certificate table, variables) need whole files: mutate the small ones.
-        for (Path p : List.of(f.systemdStub(), f.shim(), f.ovmfVarsMs())) {
-            byte[] whole = read(p);
-            for (int i = 0; i < (p.equals(f.shim()) ? 40 : 100); i++) {
-                byte[] v = mutate(whole, r);
-                parsed += allParsers(v, p + " whole-file variant " + i);
+        // Deeper paths (relocations, certificate table, variables, signature lists, decompression)
+        // need whole files: mutate the small ones.
+        List<Object[]> deep = List.of(new Object[] {"systemd-stub", read(f.systemdStub()), 300}, new Object[] {"shim", read(f.shim()), 60},
+                new Object[] {"OVMF_VARS ms", read(f.ovmfVarsMs()), 300}, new Object[] {"db", db, 300},
+                new Object[] {"zboot (gzip, small)", smallZboot, 300});
+        for (Object[] d : deep) {
+            for (int i = 0; i < (int) d[2]; i++) {
+                byte[] v = mutate((byte[]) d[1], r);
+                parsed += allParsers(v, d[0] + " whole-file variant " + i);
                 variants++;
             }
         }
         System.out.printf("%d mutated variants, %d parsed as PE, %.1f s (headers %.1f s)%n", variants, parsed,
                 (System.nanoTime() - t0) / 1e9, (t1 - t0) / 1e9);
-        assertTrue(variants >= 10_000);
+        outcomes.forEach((k, v) -> System.out.printf("  %-22s accepted %6d  rejected %6d%n", k, v[0], v[1]));
+        // The mutations must reach past each parser's first checks and each parser must refuse
+        // some of them: a parser that accepts everything, or a mutator that only ever produces
+        // inputs rejected at the magic number, fails here.
+        assertEquals(Set.of("Arm64ImageHeader", "Authenticode.verify", "AuthenticodeDigest", "SignatureList", "BzImageHeader", "EdkVariableStore",
+                "Inspector", "PeImage", "PeImage.mapImage", "UkiSections", "WinCertificate", "ZbootImage", "Zboot.decompress"), outcomes.keySet());
+        for (var e : outcomes.entrySet()) {
+            int accepted = e.getValue()[0], rejected = e.getValue()[1];
+            assertTrue(accepted > 0, e.getKey() + " accepted none of the variants");
+            // mapImage and the UKI sections work on what PeImage.parse already validated
+            if (!Set.of("PeImage.mapImage", "UkiSections").contains(e.getKey())) {
+                assertTrue(rejected > 0, e.getKey() + " rejected none of the variants");
+            }
+        }
+        assertTrue(parsed > variants / 4, parsed + " of " + variants + " variants parsed as PE");
     }
 
     /** Flips bytes, writes interesting 16/32-bit values into the headers, or truncates. */
@@ -98,66 +138,51 @@ class MutatedHeadersTest {
 
     /** Runs every parser; returns 1 when the variant still parsed as a PE image. */
     int allParsers(byte[] b, String what) {
-        int pe = 0;
+        int[] pe = {0};
         try {
-            try {
-                PeImage img = PeImage.parse(b);
-                pe = 1;
-                if (img.sizeOfImage() <= (16 << 20)) img.mapImage(img.imageBase() + 0x200000);
-                AuthenticodeDigest.digest(img, "SHA-256");
-                try {
-                    WinCertificate.parseTable(img);
-                } catch (FormatException expected) {
-                    // reported by verify as INVALID
-                }
-                Authenticode.verify(img, store);
-                if (UkiSections.isUki(img)) UkiSections.of(img).osRelease();
-            } catch (FormatException expected) {
-                assertOneLine(expected);
+            PeImage[] img = {null};
+            attempt("PeImage", () -> img[0] = PeImage.parse(b));
+            if (img[0] != null) {
+                pe[0] = 1;
+                PeImage p = img[0];
+                if (p.sizeOfImage() <= (16 << 20)) attempt("PeImage.mapImage", () -> p.mapImage(p.imageBase() + 0x200000));
+                attempt("AuthenticodeDigest", () -> AuthenticodeDigest.digest(p, "SHA-256"));
+                attempt("WinCertificate", () -> WinCertificate.parseTable(p));
+                attempt("Authenticode.verify", () -> Authenticode.verify(p, store));
+                if (UkiSections.isUki(p)) attempt("UkiSections", () -> UkiSections.of(p).osRelease());
             }
-            for (Runnable parser : List.<Runnable>of(
-                    () -> BzImageHeader.parse(b),
-                    () -> Arm64ImageHeader.parse(b),
-                    () -> ZbootImage.parse(b).decompress(b, 8 << 20),
-                    () -> EdkVariableStore.parse(b),
-                    () -> SignatureList.parse(b),
-                    () -> Json.write(Inspector.inspect(b, "variant", TrustStore.empty())))) {
-                try {
-                    parser.run();
-                } catch (FormatException expected) {
-                    assertOneLine(expected);
-                }
-            }
+            attempt("BzImageHeader", () -> BzImageHeader.parse(b));
+            attempt("Arm64ImageHeader", () -> Arm64ImageHeader.parse(b));
+            attempt("Zboot.decompress", () -> ZbootImage.parse(b).decompress(b, 8 << 20));
+            attempt("EdkVariableStore", () -> EdkVariableStore.parse(b));
+            attempt("SignatureList", () -> SignatureList.parse(b));
+            attempt("Inspector", () -> Json.write(Inspector.inspect(b, "variant", TrustStore.empty())));
         } catch (Throwable t) {
             fail(what + ": uncaught " + t, t);
         }
-        return pe;
+        return pe[0];
     }
 
     /** Parsers that only read headers and tables, cheap enough for multi-megabyte files. */
     int headerParsers(byte[] b, String what) {
-        int pe = 0;
+        int[] pe = {0};
         try {
-            try {
-                PeImage img = PeImage.parse(b);
-                pe = 1;
-                if (img.sizeOfImage() <= (2 << 20)) img.mapImage(img.imageBase() - 0x1000);
-                WinCertificate.parseTable(img);
-                if (UkiSections.isUki(img)) UkiSections.of(img).osRelease();
-            } catch (FormatException expected) {
-                assertOneLine(expected);
+            PeImage[] img = {null};
+            attempt("PeImage", () -> img[0] = PeImage.parse(b));
+            if (img[0] != null) {
+                pe[0] = 1;
+                PeImage p = img[0];
+                if (p.sizeOfImage() <= (2 << 20)) attempt("PeImage.mapImage", () -> p.mapImage(p.imageBase() - 0x1000));
+                attempt("WinCertificate", () -> WinCertificate.parseTable(p));
+                if (UkiSections.isUki(p)) attempt("UkiSections", () -> UkiSections.of(p).osRelease());
             }
-            for (Runnable parser : List.<Runnable>of(() -> BzImageHeader.parse(b), () -> Arm64ImageHeader.parse(b), () -> ZbootImage.parse(b))) {
-                try {
-                    parser.run();
-                } catch (FormatException expected) {
-                    assertOneLine(expected);
-                }
-            }
+            attempt("BzImageHeader", () -> BzImageHeader.parse(b));
+            attempt("Arm64ImageHeader", () -> Arm64ImageHeader.parse(b));
+            attempt("ZbootImage", () -> ZbootImage.parse(b));
         } catch (Throwable t) {
             fail(what + ": uncaught " + t, t);
         }
-        return pe;
+        return pe[0];
     }
 
     static void assertOneLine(FormatException e) {

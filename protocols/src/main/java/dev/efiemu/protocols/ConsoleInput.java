@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * EFI_SIMPLE_TEXT_INPUT_PROTOCOL (UEFI spec §12.3): keys come only from what the user scripted
  * ({@code --keys}); with none, ReadKeyStroke answers EFI_NOT_READY. WaitForKey is an event that is
- * signalled while keys are pending.
+ * signalled while keys are pending, before each key; waiting on it with none left ends the run
+ * (WAITING_FOR_INPUT).
  */
 public final class ConsoleInput {
     public static final Guid GUID = Guids.define("387477c1-69c7-11d2-8e39-00a0c969723b", "SimpleTextInput");
@@ -65,10 +66,8 @@ public final class ConsoleInput {
     private long idleSince = -1;
 
     private long createWaitEvent(ProtocolHost host) {
-        // A plain event (no notify function): signalled now if keys were scripted.
-        long ev = host.createEvent();
-        if (!keys.isEmpty()) host.signalEvent(ev);
-        return ev;
+        // Signalled whenever a key is pending when the payload checks or waits: before every key.
+        return host.createEvent(() -> !keys.isEmpty());
     }
 
     public Handle handle() {

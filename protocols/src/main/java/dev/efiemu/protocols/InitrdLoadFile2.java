@@ -34,7 +34,7 @@ public final class InitrdLoadFile2 {
     /** EFI_LOAD_FILE2_PROTOCOL.LoadFile(This, FilePath, BootPolicy, *BufferSize, Buffer) (UEFI spec §13.2). */
     long loadFile(Call c) {
         long sizePtr = c.arg(3), buffer = c.arg(4);
-        if (c.arg(2) != 0) return Status.UNSUPPORTED; // LoadFile2 never serves boot-policy loads
+        if (c.arg(2) != 0) return c.unsupported("BootPolicy TRUE"); // LoadFile2 never serves boot-policy loads (§13.2)
         if (sizePtr == 0) return Status.INVALID_PARAMETER;
         long have = c.memory().u64(sizePtr);
         c.memory().u64(sizePtr, initrd.length);

@@ -84,8 +84,8 @@ public final class RngProtocol {
 
     long getRng(Call c) {
         long alg = c.arg(1), size = c.arg(2), buffer = c.arg(3);
-        if (size == 0 || buffer == 0 || size > (1 << 20)) return Status.INVALID_PARAMETER;
-        if (alg != 0 && !c.memory().guid(alg).equals(ALGORITHM_RAW)) return Status.UNSUPPORTED;
+        if (size == 0 || buffer == 0 || Long.compareUnsigned(size, 1 << 20) > 0) return Status.INVALID_PARAMETER;
+        if (alg != 0 && !c.memory().guid(alg).equals(ALGORITHM_RAW)) return c.unsupported(Guids.name(c.memory().guid(alg)));
         byte[] b = new byte[(int) size];
         random.nextBytes(b);
         c.memory().write(buffer, b);

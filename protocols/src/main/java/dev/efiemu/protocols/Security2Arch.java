@@ -27,7 +27,7 @@ public final class Security2Arch {
 
     long fileAuthentication(Call c) {
         long buffer = c.arg(2), size = c.arg(3);
-        if (buffer == 0 || size == 0 || size > (1L << 30)) return Status.ACCESS_DENIED;
+        if (buffer == 0 || size == 0 || Long.compareUnsigned(size, 1L << 30) > 0) return Status.ACCESS_DENIED;
         Verdict v = verifier.apply(c.memory().read(buffer, (int) size));
         c.note(v == null ? "not a PE image" : v.status() + (v.reason() == null ? "" : ": " + v.reason()));
         return v != null && v.trusted() ? Status.SUCCESS : Status.ACCESS_DENIED;

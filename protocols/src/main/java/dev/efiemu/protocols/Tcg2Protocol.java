@@ -152,7 +152,7 @@ public final class Tcg2Protocol {
         // #pragma pack(1): {u32 Size; {u32 HeaderSize; u16 HeaderVersion; u32 PCRIndex; u32 EventType}; u8 Event[]}
         long size = mem.u32(ev), headerSize = mem.u32(ev + 4);
         int pcr = (int) mem.u32(ev + 10), type = (int) mem.u32(ev + 14);
-        if (headerSize != 14 || size < 4 + headerSize || pcr > 23 || len > (1L << 30)) return Status.INVALID_PARAMETER;
+        if (headerSize != 14 || size < 4 + headerSize || pcr < 0 || pcr > 23 || Long.compareUnsigned(len, 1L << 30) > 0) return Status.INVALID_PARAMETER;
         byte[] eventData = mem.read(ev + 4 + headerSize, (int) (size - 4 - headerSize));
         byte[] bytes = mem.read(data, (int) len);
         boolean logIt = (flags & EXTEND_ONLY) == 0;
@@ -166,8 +166,8 @@ public final class Tcg2Protocol {
                 try {
                     pe = dev.efiemu.loader.pe.PeImage.parse(bytes, "PE_COFF_IMAGE buffer");
                 } catch (RuntimeException e) {
-                    c.note("PE_COFF_IMAGE: not a PE image (" + e.getMessage() + ")");
-                    return Status.UNSUPPORTED;
+                    c.note("not a PE image (" + e.getMessage() + ")");
+                    return c.unsupported("PE_COFF_IMAGE of no PE image"); // as edk2's MeasurePeImageAndExtend answers
                 }
                 for (EventLog.Bank b : log.banks()) digests.put(b, dev.efiemu.loader.auth.AuthenticodeDigest.digest(pe, b.jcaName()));
                 rec = log.extend(pcr, type, digests, eventData, logIt);

@@ -58,8 +58,30 @@ class RealPayloadsTest {
         Run r = run(f.cloudKernel(), f.markerInitrd(), "console=ttyS0", 1L);
         assertReachedEbs(r);
         assertTrue(r.console().contains(INITRD_LINE), r.console());
-        // The map key the stub passed is the current one: the last GetMemoryMap before EBS succeeded.
-        assertTrue(r.trace().stream().anyMatch(t -> t.startsWith("#") && t.contains("LoadFile") && t.endsWith("SUCCESS")));
+        assertTrue(r.trace().stream().anyMatch(t -> t.startsWith("#") && t.contains("LoadFile") && t.endsWith("SUCCESS")), "initrd loaded");
+        assertMapKeyIsCurrent(r);
+    }
+
+    /**
+     * The ExitBootServices that ended the run passed the key of the last successful GetMemoryMap,
+     * and nothing that changes the map (an allocation or a free) came between them.
+     */
+    static void assertMapKeyIsCurrent(Run r) {
+        List<String> t = r.trace();
+        String ebs = t.get(t.size() - 1);
+        java.util.regex.Matcher e = java.util.regex.Pattern.compile("^#\\d+ BS\\.ExitBootServices\\(0x[0-9a-f]+, 0x([0-9a-f]+)\\) map key (\\d+)").matcher(ebs);
+        assertTrue(e.find(), "the run ends in ExitBootServices: " + ebs);
+        long key = Long.parseLong(e.group(1), 16);
+        assertEquals(key, Long.parseLong(e.group(2)));
+        int last = -1;
+        for (int i = t.size() - 2; i >= 0 && last < 0; i--) {
+            if (t.get(i).contains("BS.GetMemoryMap(") && t.get(i).endsWith("= SUCCESS")) last = i;
+        }
+        assertTrue(last >= 0, "a successful GetMemoryMap before ExitBootServices");
+        assertTrue(t.get(last).contains(" key " + key + " "), "ExitBootServices passed the key GetMemoryMap returned: " + t.get(last) + " / " + ebs);
+        for (String between : t.subList(last + 1, t.size() - 1)) {
+            assertTrue(!between.matches("^#\\d+ BS\\.(Allocate|Free)(Pages|Pool)\\(.*= SUCCESS$"), "the map changed after GetMemoryMap: " + between);
+        }
     }
 
     @Test
@@ -68,6 +90,7 @@ class RealPayloadsTest {
         Run r = run(f.genericKernel(), f.markerInitrd(), "console=ttyS0", 2L);
         assertReachedEbs(r);
         assertTrue(r.console().contains(INITRD_LINE), r.console());
+        assertMapKeyIsCurrent(r);
     }
 
     /** aarch64: Debian's arm64 kernel (a plain PE Image with the EFI stub) on an AArch64 machine. */

@@ -61,20 +61,44 @@ class UkiMeasurementTest {
         });
     }
 
+    /** tpm2_eventlog (tpm2-tools) parses our log and, replaying it, computes the PCRs efiemu's virtual TPM holds. */
     @Test
     void eventLogParsesWithTpm2Eventlog() throws Exception {
         Path uki = Fixtures.cache().requireFetched().uki();
         Path logFile = tmp.resolve("eventlog.bin");
+        java.util.Map<String, String> ours = new java.util.TreeMap<>();
         UkiRun.run(uki, null, false, (fw, r) -> {
+            assertEquals(RunOutcome.Kind.EXIT_BOOT_SERVICES, r.outcome().kind(), r.outcome().message());
+            EventLog log = r.protocols().tcg2().log();
+            for (EventLog.Event e : log.events()) {
+                for (EventLog.Bank b : log.banks()) {
+                    ours.put(b.name().toLowerCase() + ":" + e.pcr(), HexFormat.of().formatHex(log.pcr(b, e.pcr())));
+                }
+            }
             try {
-                Files.write(logFile, r.protocols().tcg2().log().bytes());
+                Files.write(logFile, log.bytes());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-        String yaml = exec(List.of("tpm2_eventlog", logFile.toString()));
+        // stdout only: tpm2_eventlog warns on stderr about PCR 11 events, which would interleave
+        Process p = new ProcessBuilder("tpm2_eventlog", logFile.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS)) throw new AssertionError("tpm2_eventlog hung");
+        assertEquals(0, p.exitValue(), yaml);
         assertTrue(yaml.contains("Spec ID Event03"), yaml);
         assertTrue(yaml.contains("PCRIndex: 11") && yaml.contains("EV_IPL"), yaml);
+        // The replayed PCRs it prints last: "pcrs:", "  sha1:", "    11 : 0x..."
+        java.util.Map<String, String> theirs = new java.util.TreeMap<>();
+        String bank = null;
+        for (String line : yaml.substring(yaml.indexOf("\npcrs:")).split("\n")) {
+            java.util.regex.Matcher bankLine = java.util.regex.Pattern.compile("^  (sha\\w+):$").matcher(line);
+            java.util.regex.Matcher pcrLine = java.util.regex.Pattern.compile("^    (\\d+)\\s*: 0x([0-9a-fA-F]+)$").matcher(line);
+            if (bankLine.matches()) bank = bankLine.group(1);
+            else if (pcrLine.matches()) theirs.put(bank + ":" + pcrLine.group(1), pcrLine.group(2).toLowerCase());
+        }
+        assertTrue(ours.containsKey("sha256:11") && ours.containsKey("sha1:9"), ours.toString());
+        assertEquals(ours, theirs, "PCRs replayed by tpm2_eventlog vs efiemu's virtual TPM");
     }
 
     /** Credentials from \loader\credentials and <uki>.extra.d reach PCR 12 and the initrd the kernel gets, under .extra/. */

@@ -43,6 +43,8 @@ final class GdbConnection implements AutoCloseable {
     private final LinkedBlockingQueue<String> inbox = new LinkedBlockingQueue<>(256);
     private final Object writeLock = new Object();
     private volatile Socket socket;
+    /** The accepted client's input, its first byte already seen (and kept). */
+    private volatile InputStream input;
     private volatile OutputStream out;
     private volatile boolean noAck;
     private volatile boolean closed;
@@ -74,16 +76,42 @@ final class GdbConnection implements AutoCloseable {
     }
 
     /**
-     * Waits for the client (at most {@code timeoutMillis}, 0 = no limit), then stops listening.
+     * Waits for the client (at most {@code timeoutMillis}, 0 = no limit), then stops listening. A
+     * connection that closes before sending anything (a port probe, a health check) is not a
+     * client: the next one is accepted instead, as QEMU's gdbstub does.
      *
      * @throws IOException when closed meanwhile, on timeout, or when accepting fails
      */
     void accept(long timeoutMillis, Events events) throws IOException {
         this.events = events;
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
         Socket s;
         try {
-            listener.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(0, timeoutMillis)));
-            s = listener.accept();
+            while (true) {
+                listener.setSoTimeout(remaining(deadline, timeoutMillis));
+                s = listener.accept();
+                InputStream in = new BufferedInputStream(s.getInputStream());
+                int first;
+                try {
+                    s.setSoTimeout(remaining(deadline, timeoutMillis));
+                    in.mark(1);
+                    first = in.read();
+                    in.reset();
+                    s.setSoTimeout(0);
+                } catch (SocketTimeoutException e) {
+                    s.close();
+                    throw e;
+                } catch (IOException e) {
+                    first = -1; // reset before a byte: a probe too
+                }
+                if (first >= 0) {
+                    input = in;
+                    break;
+                }
+                log.info("a connection from {} closed without sending anything (a port probe?): waiting for gdb", s.getRemoteSocketAddress());
+                s.close();
+                if (closed) throw new IOException("closed");
+            }
         } catch (SocketTimeoutException e) {
             throw new IOException("no gdb connected within " + timeoutMillis + " ms");
         } finally {
@@ -101,6 +129,14 @@ final class GdbConnection implements AutoCloseable {
         reader = new Thread(this::readLoop, "efiemu-gdb-reader");
         reader.setDaemon(true);
         reader.start();
+    }
+
+    /** What is left of the accept timeout, as a socket timeout (0 = none); at least 1 ms while time remains. */
+    private static int remaining(long deadline, long timeoutMillis) throws SocketTimeoutException {
+        if (timeoutMillis <= 0) return 0;
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) throw new SocketTimeoutException();
+        return (int) Math.min(Integer.MAX_VALUE, left);
     }
 
     boolean connected() {
@@ -168,7 +204,7 @@ final class GdbConnection implements AutoCloseable {
 
     private void readLoop() {
         try {
-            InputStream in = new BufferedInputStream(socket.getInputStream());
+            InputStream in = input;
             PacketDecoder decoder = new PacketDecoder(MAX_PACKET);
             PacketDecoder.Input input;
             while ((input = decoder.next(in)) != null) {

@@ -431,6 +431,25 @@ class GdbStubTest {
         }
     }
 
+    /** A connection that closes without a packet (a port probe) is not the debugger: the next client is, as with QEMU's gdbstub. */
+    @Test
+    void aPortProbeIsNotTheClient() throws Exception {
+        try (Target t = new Target(LOOP3, GdbStub.Options.defaults())) {
+            for (int i = 0; i < 2; i++) {
+                try (java.net.Socket probe = new java.net.Socket()) {
+                    probe.connect(t.stub.address(), TIMEOUT);
+                }
+            }
+            try (RspClient c = t.connect()) {
+                assertEquals("T05thread:1;", c.ask("?"));
+                assertEquals("OK", c.ask("D"));
+            }
+            RunOutcome o = t.end();
+            assertEquals(RunOutcome.Kind.RETURNED, o.kind(), o.message());
+            assertEquals(3, o.status());
+        }
+    }
+
     @Test
     void noClientWithinTheWaitEndsTheRun() throws Exception {
         Machine m = new Machine(MachineConfig.defaults().withMemory(256L << 20));

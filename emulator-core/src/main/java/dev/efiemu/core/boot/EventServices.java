@@ -34,6 +34,8 @@ public final class EventServices {
         final long notify, context;
         final Guid group;
         boolean signaled;
+        /** A firmware wait event's condition (ConIn.WaitForKey: a key is pending), checked when the payload checks or waits. */
+        java.util.function.BooleanSupplier ready;
         int timerType;
         long period, due = -1;
 
@@ -55,6 +57,9 @@ public final class EventServices {
     /** Virtual time in 100 ns units. */
     private long now;
     private long monotonic;
+    /** Virtual time at which the watchdog resets the machine; -1 when disarmed. */
+    private long watchdogDue = -1;
+    private long watchdogSeconds;
 
     public EventServices(Machine m) {
         this.m = m;
@@ -76,13 +81,10 @@ public final class EventServices {
         r.add(BootService.CLOSE_EVENT, this::close);
         r.add(BootService.CHECK_EVENT, c -> check(c.arg(0)));
         r.add(BootService.STALL, c -> {
-            advance(c.arg(0) * 10);
+            advance(Long.compareUnsigned(c.arg(0), Long.MAX_VALUE / 10) > 0 ? Long.MAX_VALUE : c.arg(0) * 10);
             return Status.SUCCESS;
         });
-        r.add(BootService.SET_WATCHDOG_TIMER, c -> {
-            c.note("timeout " + c.arg(0) + " s (not enforced: virtual time)");
-            return Status.SUCCESS;
-        });
+        r.add(BootService.SET_WATCHDOG_TIMER, this::setWatchdogTimer);
         r.add(BootService.GET_NEXT_MONOTONIC_COUNT, c -> {
             if (c.arg(0) == 0) return Status.INVALID_PARAMETER;
             mem.u64(c.arg(0), ++monotonic);
@@ -92,6 +94,32 @@ public final class EventServices {
 
     public long now() {
         return now;
+    }
+
+    /**
+     * §7.5 SetWatchdogTimer: Timeout seconds of virtual time from now (0 disarms). When they have
+     * passed, the firmware resets the machine as edk2's watchdog does (ResetSystem(EfiResetCold,
+     * EFI_TIMEOUT)): the run ends RESET with EFI_TIMEOUT. The firmware arms none by itself.
+     */
+    long setWatchdogTimer(Call c) {
+        long seconds = c.arg(0);
+        if (seconds == 0) {
+            watchdogDue = -1;
+            c.note("disarmed");
+        } else {
+            watchdogSeconds = seconds;
+            long ticks = Long.compareUnsigned(seconds, Long.MAX_VALUE / 10_000_000L) > 0 ? Long.MAX_VALUE : seconds * 10_000_000L;
+            watchdogDue = ticks > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + ticks;
+            c.note("fires in " + Long.toUnsignedString(seconds) + " s of virtual time");
+        }
+        return Status.SUCCESS;
+    }
+
+    private void watchdogFires() {
+        now = watchdogDue;
+        throw new MachineHalt(new RunOutcome(RunOutcome.Kind.RESET, Status.TIMEOUT, null, null,
+                "the watchdog timer fired after " + Long.toUnsignedString(watchdogSeconds)
+                        + " s of virtual time: the firmware reset the machine (ResetSystem(cold, TIMEOUT))"));
     }
 
     long raiseTpl(Call c) {
@@ -122,10 +150,20 @@ public final class EventServices {
         return Status.SUCCESS;
     }
 
-    /** A plain wait event owned by the firmware (e.g. ConIn.WaitForKey); signal it with {@link #signal}. */
+    /** A plain wait event owned by the firmware; signal it with {@link #signal}. */
     public long createFirmwareEvent() {
+        return createFirmwareEvent(null);
+    }
+
+    /**
+     * A firmware wait event that is signalled whenever {@code ready} holds when the payload checks
+     * or waits on it (ConIn.WaitForKey: while a key is pending), as edk2's notify-wait events are.
+     */
+    public long createFirmwareEvent(java.util.function.BooleanSupplier ready) {
         long address = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 16);
-        events.put(address, new Event(address, 0, TPL_APPLICATION, 0, 0, null));
+        Event e = new Event(address, 0, TPL_APPLICATION, 0, 0, null);
+        e.ready = ready;
+        events.put(address, e);
         return address;
     }
 
@@ -133,8 +171,8 @@ public final class EventServices {
         Event e = events.get(c.arg(0));
         if (e == null || (e.type & EVT_TIMER) == 0 || c.arg(1) > 2) return Status.INVALID_PARAMETER;
         e.timerType = (int) c.arg(1);
-        e.period = c.arg(2);
-        e.due = e.timerType == 0 ? -1 : now + Math.max(1, e.period);
+        e.period = c.arg(2) < 0 ? Long.MAX_VALUE : c.arg(2); // TriggerTime is unsigned
+        e.due = e.timerType == 0 ? -1 : later(Math.max(1, e.period));
         return Status.SUCCESS;
     }
 
@@ -150,6 +188,7 @@ public final class EventServices {
         Event e = events.get(address);
         if (e == null || (e.type & EVT_NOTIFY_SIGNAL) != 0) return Status.INVALID_PARAMETER;
         if (!e.signaled && (e.type & EVT_NOTIFY_WAIT) != 0) m.callGuest(e.notify, e.address, e.context);
+        if (!e.signaled && e.ready != null && e.ready.getAsBoolean()) e.signaled = true;
         if (e.signaled) {
             e.signaled = false;
             return Status.SUCCESS;
@@ -159,7 +198,7 @@ public final class EventServices {
 
     long waitForEvent(Call c) {
         long n = c.arg(0), list = c.arg(1), indexPtr = c.arg(2);
-        if (tpl != TPL_APPLICATION) return Status.UNSUPPORTED;
+        if (tpl != TPL_APPLICATION) return c.unsupported("at TPL " + tpl);
         if (n == 0 || list == 0 || indexPtr == 0) return Status.INVALID_PARAMETER;
         long start = now;
         while (true) {
@@ -175,12 +214,25 @@ public final class EventServices {
                 }
             }
             long next = nextDue();
+            if (watchdogDue >= 0 && (next < 0 || watchdogDue < next)) next = watchdogDue;
             if (next < 0 || next - start > WAIT_LIMIT) {
+                for (long i = 0; i < n; i++) {
+                    Event e = events.get(mem.u64(list + 8 * i));
+                    if (e != null && e.ready != null) {
+                        throw new MachineHalt(new RunOutcome(RunOutcome.Kind.WAITING_FOR_INPUT, 0, null, null,
+                                "the payload waits for keyboard input that will never come (script key presses with --keys)"));
+                    }
+                }
                 throw new MachineHalt(new RunOutcome(RunOutcome.Kind.FAULT, 0, null, null,
-                        "the payload waits for an event that can never be signalled here (a key press?)"));
+                        "the payload waits for an event that can never be signalled here"));
             }
             advance(next - now);
         }
+    }
+
+    /** {@code now + ticks}, saturating at the end of (virtual) time. */
+    private long later(long ticks) {
+        return ticks > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + ticks;
     }
 
     private long nextDue() {
@@ -191,14 +243,16 @@ public final class EventServices {
 
     /** Lets virtual time pass, firing timers as they fall due. */
     public void advance(long ticks) {
-        long target = now + ticks;
+        long target = ticks > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + ticks;
         while (true) {
             long next = nextDue();
+            if (watchdogDue >= 0 && watchdogDue <= target && (next < 0 || watchdogDue < next)) watchdogFires();
+            m.checkBudget(); // a guest's 1-tick periodic timer over a long Stall is many iterations
             if (next < 0 || next > target) break;
             now = next;
             for (Event e : List.copyOf(events.values())) {
                 if (e.due >= 0 && e.due <= now) {
-                    e.due = e.timerType == 1 && e.period > 0 ? now + e.period : -1;
+                    e.due = e.timerType == 1 && e.period > 0 ? later(e.period) : -1;
                     signal(e.address);
                 }
             }

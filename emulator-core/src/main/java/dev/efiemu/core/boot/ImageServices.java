@@ -113,7 +113,7 @@ public final class ImageServices {
         byte[] file;
         long device = 0;
         if (src != 0) {
-            file = mem.read(src, (int) srcSize);
+            file = mem.read(src, srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
             PathImage found = readByPath(path);
@@ -136,7 +136,7 @@ public final class ImageServices {
             return Status.SUCCESS;
         } catch (LoadFailure e) {
             c.note(e.getMessage());
-            return e.status;
+            return e.status == Status.UNSUPPORTED ? c.unsupported(e.argument) : e.status;
         }
     }
 
@@ -171,10 +171,17 @@ public final class ImageServices {
     /** A LoadImage refusal with the status the spec gives it. */
     public static final class LoadFailure extends RuntimeException {
         public final long status;
+        /** For EFI_UNSUPPORTED: what is not supported ("PE machine 0xaa64"), for the summary's count. */
+        final String argument;
 
         public LoadFailure(long status, String message) {
+            this(status, message, null);
+        }
+
+        LoadFailure(long status, String message, String argument) {
             super(message);
             this.status = status;
+            this.argument = argument;
         }
     }
 
@@ -193,14 +200,16 @@ public final class ImageServices {
             throw new LoadFailure(Status.LOAD_ERROR, name + ": " + e.getMessage());
         }
         if (pe.machine() != m.config().arch().peMachine()) {
-            throw new LoadFailure(Status.UNSUPPORTED, String.format("%s: PE machine 0x%x, this machine is %s", name, pe.machine(), m.config().arch()));
+            throw new LoadFailure(Status.UNSUPPORTED, String.format("%s: PE machine 0x%x, this machine is %s", name, pe.machine(), m.config().arch()),
+                    String.format("PE machine 0x%x", pe.machine()));
         }
         int codeType, dataType;
         switch (pe.subsystem()) {
             case SUBSYSTEM_APPLICATION -> { codeType = MemoryType.LOADER_CODE.code(); dataType = MemoryType.LOADER_DATA.code(); }
             case SUBSYSTEM_BOOT_DRIVER -> { codeType = MemoryType.BOOT_SERVICES_CODE.code(); dataType = MemoryType.BOOT_SERVICES_DATA.code(); }
             case SUBSYSTEM_RUNTIME_DRIVER -> { codeType = MemoryType.RUNTIME_SERVICES_CODE.code(); dataType = MemoryType.RUNTIME_SERVICES_DATA.code(); }
-            default -> throw new LoadFailure(Status.UNSUPPORTED, name + ": PE subsystem " + pe.subsystem() + " is not an EFI image");
+            default -> throw new LoadFailure(Status.UNSUPPORTED, name + ": PE subsystem " + pe.subsystem() + " is not an EFI image",
+                    "PE subsystem " + pe.subsystem());
         }
         long align = Math.max(MemoryMap.PAGE, pe.sectionAlignment());
         long pages = (pe.sizeOfImage() + MemoryMap.PAGE - 1) / MemoryMap.PAGE;
@@ -297,7 +306,7 @@ public final class ImageServices {
     long unloadImage(Call c) {
         LoadedImageRecord rec = images.get(c.arg(0));
         if (rec == null) return Status.INVALID_PARAMETER;
-        if (started.containsKey(c.arg(0))) return Status.UNSUPPORTED; // no Unload function support yet
+        if (started.containsKey(c.arg(0))) return c.unsupported("started image"); // calling the image's Unload function is not implemented
         unload(rec);
         return Status.SUCCESS;
     }

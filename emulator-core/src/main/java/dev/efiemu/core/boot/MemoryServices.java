@@ -91,8 +91,12 @@ public final class MemoryServices {
         return c.arg(0) != 0 && m.pool().free(c.arg(0)) ? Status.SUCCESS : Status.INVALID_PARAMETER;
     }
 
+    /** CopyMem (void): memmove semantics. A range the guest does not have ends the run with a fault report, as on hardware. */
     long copyMem(Call c) {
         long dst = c.arg(0), src = c.arg(1), len = c.arg(2);
+        if (len < 0 || src + len < src || dst + len < dst) {
+            throw new dev.efiemu.core.memory.GuestMemory.BadGuestPointer(String.format("CopyMem of 0x%x bytes from 0x%x to 0x%x", len, src, dst));
+        }
         for (long done = 0; done < len; ) {
             int n = (int) Math.min(1 << 20, len - done);
             // Overlapping ranges must behave like memmove: copy through a host buffer chunk by chunk,

@@ -28,7 +28,7 @@ public final class MiscServices {
         r.add(BootService.CALCULATE_CRC32, c -> {
             if (c.arg(0) == 0 || c.arg(1) == 0 || c.arg(2) == 0) return Status.INVALID_PARAMETER;
             CRC32 crc = new CRC32();
-            crc.update(m.memory().read(c.arg(0), (int) c.arg(1)));
+            crc.update(m.memory().read(c.arg(0), c.arg(1)));
             m.memory().u32(c.arg(2), crc.getValue());
             return Status.SUCCESS;
         });

@@ -41,8 +41,8 @@ public final class ProtocolServices {
         r.add(BootService.INSTALL_PROTOCOL_INTERFACE, c -> install(c, c.arg(0), c.arg(1), c.arg(3)));
         r.add(BootService.REINSTALL_PROTOCOL_INTERFACE, this::reinstall);
         r.add(BootService.UNINSTALL_PROTOCOL_INTERFACE, c -> uninstall(c, c.arg(0), c.arg(1), c.arg(2)));
-        r.add(BootService.HANDLE_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), BY_HANDLE_PROTOCOL, false));
-        r.add(BootService.OPEN_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), (int) c.arg(5), true));
+        r.add(BootService.HANDLE_PROTOCOL, c -> open(c, c.arg(0), c.arg(1), c.arg(2), BY_HANDLE_PROTOCOL));
+        r.add(BootService.OPEN_PROTOCOL, this::openProtocol);
         r.add(BootService.CLOSE_PROTOCOL, this::close);
         r.add(BootService.OPEN_PROTOCOL_INFORMATION, this::openInformation);
         r.add(BootService.PROTOCOLS_PER_HANDLE, this::protocolsPerHandle);
@@ -80,13 +80,28 @@ public final class ProtocolServices {
         return Status.SUCCESS;
     }
 
+    /**
+     * §7.3 ReinstallProtocolInterface: the new interface replaces the old, and every
+     * RegisterProtocolNotify for the protocol is signalled as for an install. An interface a driver
+     * holds (BY_DRIVER or EXCLUSIVE) would need DisconnectController, which efiemu does not have:
+     * EFI_ACCESS_DENIED, as when the driver refuses to let go.
+     */
     long reinstall(Call c) {
         Handle h = db.get(c.arg(0));
         if (h == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
-        Handle.ProtocolEntry e = h.protocol(guid(c, c.arg(1)));
+        Guid g = guid(c, c.arg(1));
+        Handle.ProtocolEntry e = h.protocol(g);
         if (e == null || e.iface != c.arg(2)) return Status.NOT_FOUND;
+        if (heldByDriver(e)) return Status.ACCESS_DENIED;
         e.iface = c.arg(3);
+        List<HandleDatabase.Notify> fired = new ArrayList<>();
+        db.announce(h, g, fired);
+        for (HandleDatabase.Notify n : fired) events.signal(n.event);
         return Status.SUCCESS;
+    }
+
+    private static boolean heldByDriver(Handle.ProtocolEntry e) {
+        return e.opens.stream().anyMatch(o -> (o[2] & (BY_DRIVER | EXCLUSIVE)) != 0);
     }
 
     long uninstall(Call c, long handle, long guidPtr, long iface) {
@@ -95,16 +110,13 @@ public final class ProtocolServices {
         Guid g = guid(c, guidPtr);
         Handle.ProtocolEntry e = h.protocol(g);
         if (e == null || e.iface != iface) return Status.NOT_FOUND;
+        if (heldByDriver(e)) return Status.ACCESS_DENIED; // no DisconnectController to make the driver let go
         db.uninstall(h, g);
         return Status.SUCCESS;
     }
 
-    /**
-     * HandleProtocol and OpenProtocol (§7.3). Only OpenProtocol names an agent and a controller
-     * (its arguments 3 and 4): {@code recordOpen} keeps that open for OpenProtocolInformation and
-     * CloseProtocol.
-     */
-    long open(Call c, long handle, long guidPtr, long ifacePtr, int attributes, boolean recordOpen) {
+    /** HandleProtocol (§7.3): OpenProtocol BY_HANDLE_PROTOCOL without an agent, so nothing is recorded. */
+    long open(Call c, long handle, long guidPtr, long ifacePtr, int attributes) {
         if (guidPtr == 0) return Status.INVALID_PARAMETER;
         Guid g = guid(c, guidPtr);
         if (attributes != TEST_PROTOCOL && ifacePtr == 0) return Status.INVALID_PARAMETER;
@@ -113,18 +125,68 @@ public final class ProtocolServices {
         Handle.ProtocolEntry e = h.protocol(g);
         if (e == null) {
             if (ifacePtr != 0 && attributes != TEST_PROTOCOL) mem.u64(ifacePtr, 0);
-            return Status.UNSUPPORTED;
+            return c.unsupported(Guids.name(g)); // the spec's answer: the handle does not support it
         }
         if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
-        if (recordOpen) {
-            e.opens.add(new long[] {c.arg(3), c.arg(4), attributes, 1});
+        return Status.SUCCESS;
+    }
+
+    /**
+     * §7.3 OpenProtocol with its open records: BY_DRIVER and EXCLUSIVE opens exclude each other
+     * (EFI_ALREADY_STARTED for the same driver and controller again, EFI_ACCESS_DENIED for another);
+     * taking a protocol from a driver would need DisconnectController, which efiemu does not have, so
+     * that is EFI_ACCESS_DENIED too. Opens by an agent are recorded (OpenProtocolInformation).
+     */
+    long openProtocol(Call c) {
+        long handle = c.arg(0), guidPtr = c.arg(1), ifacePtr = c.arg(2), agent = c.arg(3), controller = c.arg(4);
+        long attributes = c.arg(5);
+        boolean driverOpen = attributes == BY_DRIVER || attributes == EXCLUSIVE || attributes == (BY_DRIVER | EXCLUSIVE);
+        if (!driverOpen && attributes != BY_HANDLE_PROTOCOL && attributes != GET_PROTOCOL && attributes != TEST_PROTOCOL
+                && attributes != BY_CHILD_CONTROLLER) {
+            return Status.INVALID_PARAMETER;
         }
+        if ((driverOpen || attributes == BY_CHILD_CONTROLLER) && db.get(agent) == null) return Status.INVALID_PARAMETER;
+        if ((attributes & (BY_DRIVER | BY_CHILD_CONTROLLER)) != 0 && db.get(controller) == null) return Status.INVALID_PARAMETER;
+        if (attributes == BY_CHILD_CONTROLLER && handle == controller) return Status.INVALID_PARAMETER;
+        if (guidPtr == 0 || (attributes != TEST_PROTOCOL && ifacePtr == 0)) return Status.INVALID_PARAMETER;
+        Handle h = db.get(handle);
+        if (h == null) return Status.INVALID_PARAMETER;
+        Guid g = guid(c, guidPtr);
+        Handle.ProtocolEntry e = h.protocol(g);
+        if (e == null) {
+            if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, 0);
+            return c.unsupported(Guids.name(g)); // the spec's answer: the handle does not support it
+        }
+        boolean exclusive = false, byDriver = false;
+        long[] same = null;
+        for (long[] o : e.opens) {
+            boolean exact = o[0] == agent && o[1] == controller && o[2] == attributes;
+            if ((o[2] & BY_DRIVER) != 0) {
+                byDriver = true;
+                if (exact) {
+                    if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
+                    return Status.ALREADY_STARTED; // with the interface, as for a bus driver
+                }
+            }
+            if ((o[2] & EXCLUSIVE) != 0) exclusive = true;
+            else if (exact) same = o;
+        }
+        if (same == null && driverOpen && (exclusive || byDriver)) {
+            c.note(exclusive ? "opened EXCLUSIVE by another agent" : "opened BY_DRIVER by another agent (no DisconnectController)");
+            return Status.ACCESS_DENIED; // the interface pointer is left as it was
+        }
+        if (attributes != TEST_PROTOCOL) mem.u64(ifacePtr, e.iface);
+        if (agent == 0) return Status.SUCCESS;
+        if (same != null) same[3]++;
+        else e.opens.add(new long[] {agent, controller, attributes, 1});
         return Status.SUCCESS;
     }
 
     long close(Call c) {
         Handle h = db.get(c.arg(0));
-        if (h == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
+        if (h == null || c.arg(1) == 0 || db.get(c.arg(2)) == null || (c.arg(3) != 0 && db.get(c.arg(3)) == null)) {
+            return Status.INVALID_PARAMETER;
+        }
         Handle.ProtocolEntry e = h.protocol(guid(c, c.arg(1)));
         if (e == null) return Status.NOT_FOUND;
         boolean removed = e.opens.removeIf(o -> o[0] == c.arg(2) && o[1] == c.arg(3));
@@ -137,7 +199,7 @@ public final class ProtocolServices {
         Handle.ProtocolEntry e = h.protocol(guid(c, c.arg(1)));
         if (e == null) return Status.NOT_FOUND;
         // EFI_OPEN_PROTOCOL_INFORMATION_ENTRY {Agent, Controller, u32 Attributes, u32 OpenCount}
-        long buf = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, Math.max(1, 24L * e.opens.size()));
+        long buf = m.allocateCallerPool(MemoryType.BOOT_SERVICES_DATA, Math.max(1, 24L * e.opens.size()));
         for (int i = 0; i < e.opens.size(); i++) {
             long[] o = e.opens.get(i);
             mem.u64(buf + 24L * i, o[0]);
@@ -154,7 +216,7 @@ public final class ProtocolServices {
         Handle h = db.get(c.arg(0));
         if (h == null || c.arg(1) == 0 || c.arg(2) == 0) return Status.INVALID_PARAMETER;
         List<Guid> gs = h.guids();
-        long buf = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, Math.max(1, 8L * gs.size()));
+        long buf = m.allocateCallerPool(MemoryType.BOOT_SERVICES_DATA, Math.max(1, 8L * gs.size()));
         for (int i = 0; i < gs.size(); i++) mem.u64(buf + 8L * i, guidAddress(gs.get(i)));
         mem.u64(c.arg(1), buf);
         mem.u64(c.arg(2), gs.size());
@@ -227,7 +289,7 @@ public final class ProtocolServices {
             mem.u64(bufPtr, 0);
             return Status.NOT_FOUND;
         }
-        long buf = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 8L * hs.size());
+        long buf = m.allocateCallerPool(MemoryType.BOOT_SERVICES_DATA, 8L * hs.size());
         for (int i = 0; i < hs.size(); i++) mem.u64(buf + 8L * i, hs.get(i).address());
         mem.u64(bufPtr, buf);
         c.note(hs.size() + " handles");

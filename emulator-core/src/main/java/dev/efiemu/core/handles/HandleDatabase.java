@@ -49,13 +49,18 @@ public final class HandleDatabase {
     public boolean install(Handle h, Guid guid, long iface, List<Notify> fired) {
         if (h.protocols.containsKey(guid)) return false;
         h.protocols.put(guid, new Handle.ProtocolEntry(guid, iface));
+        announce(h, guid, fired);
+        return true;
+    }
+
+    /** Tells the RegisterProtocolNotify registrations for {@code guid} that {@code h} has it (installed or reinstalled). */
+    public void announce(Handle h, Guid guid, List<Notify> fired) {
         for (Notify n : notifies.values()) {
             if (n.guid.equals(guid)) {
                 n.fresh.add(h);
                 fired.add(n);
             }
         }
-        return true;
     }
 
     public void uninstall(Handle h, Guid guid) {

@@ -71,6 +71,7 @@ public final class Machine implements AutoCloseable {
         this.pool = new PoolAllocator(map);
         long stubs = map.allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.RUNTIME_SERVICES_CODE.code(), STUB_AREA / MemoryMap.PAGE, 0);
         this.traps = new TrapDispatcher(cpu, abi, memory, stubs, STUB_AREA, trace);
+        memory.guard(stubs, STUB_AREA);
         this.returnTrap = traps.define("<return to host>", 0, c -> {
             throw new IllegalStateException("return trap dispatched");
         });
@@ -135,8 +136,18 @@ public final class Machine implements AutoCloseable {
         bootServicesActive = false;
     }
 
-    /** Firmware-owned pool memory (BootServicesData unless told otherwise), zeroed. */
+    /**
+     * Firmware-owned pool memory (tables, interfaces, handles, events), zeroed: the guest's FreePool
+     * refuses it (EFI_INVALID_PARAMETER), so a payload cannot free the system table under the firmware.
+     */
     public long allocatePool(MemoryType type, long size) {
+        long a = pool.allocatePinned(type.code(), size);
+        memory.fill(a, size, 0);
+        return a;
+    }
+
+    /** Zeroed pool memory the firmware hands to the caller, who frees it (LocateHandleBuffer and the like). */
+    public long allocateCallerPool(MemoryType type, long size) {
         long a = pool.allocate(type.code(), size);
         memory.fill(a, size, 0);
         return a;
@@ -199,7 +210,11 @@ public final class Machine implements AutoCloseable {
                 return;
             }
             if (control != null) control.beforeService(this, s);
-            traps.dispatch(s);
+            try {
+                traps.dispatch(s);
+            } catch (dev.efiemu.core.trap.ServiceFault f) {
+                throw new MachineHalt(fault(RunOutcome.Kind.FAULT, f.getMessage(), -1));
+            }
         }
     }
 
@@ -229,6 +244,15 @@ public final class Machine implements AutoCloseable {
         } finally {
             if (watchdog != null) watchdog.cancel();
         }
+    }
+
+    /**
+     * Ends the run when its time budget is spent. For handlers that loop without running guest
+     * code (virtual time passing through a guest's periodic timers), where the engine's stop is
+     * never seen.
+     */
+    public void checkBudget() {
+        if (budgetExceeded) throw new MachineHalt(fault(RunOutcome.Kind.BUDGET, "time budget of " + config.budgetMillis() + " ms exceeded", -1));
     }
 
     private RunOutcome fault(RunOutcome.Kind kind, String cause, long address) {

@@ -14,17 +14,76 @@ import java.nio.charset.StandardCharsets;
 public final class GuestMemory {
     private static final long PAGE = 4096;
     private final Cpu cpu;
+    /** Firmware code the guest's arguments must not make the firmware write over (the service stubs). */
+    private long guardBase, guardEnd;
+    private int guarding;
 
     public GuestMemory(Cpu cpu) {
         this.cpu = cpu;
     }
 
+    /** A guest address or length the firmware refuses to use on the guest's behalf. */
+    public static final class BadGuestPointer extends RuntimeException {
+        public BadGuestPointer(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Protects [base, base+size) from writes made while a service handles a guest call
+     * ({@link #guarded}): a guest that passes a pointer into firmware code as an output buffer
+     * gets a fault report instead of firmware code overwritten by the firmware itself.
+     */
+    public void guard(long base, long size) {
+        this.guardBase = base;
+        this.guardEnd = base + size;
+    }
+
+    /** Runs {@code body} with the guard on (nested calls nest). */
+    public <T> T guarded(java.util.function.Supplier<T> body) {
+        guarding++;
+        try {
+            return body.get();
+        } finally {
+            guarding--;
+        }
+    }
+
+    private void checkWrite(long address, long length) {
+        if (guarding > 0 && length > 0 && Long.compareUnsigned(address, guardEnd) < 0
+                && Long.compareUnsigned(address + length, guardBase) > 0 && guardEnd > guardBase) {
+            throw new BadGuestPointer(String.format("the call's output at 0x%x+0x%x lies in the firmware's service stubs", address, length));
+        }
+    }
+
+    /**
+     * Refuses a length no guest memory can hold before anything is allocated host-side (a size
+     * above 2^31, or a range that wraps around the address space).
+     */
+    private static void checkLength(long address, long length) {
+        if (length < 0 || length > Integer.MAX_VALUE - 16 || address + length < address && address + length != 0) {
+            throw new BadGuestPointer(String.format("a length of 0x%x bytes at 0x%x", length, address));
+        }
+    }
+
     public byte[] read(long address, int length) {
         if (length == 0) return new byte[0];
+        checkLength(address, length);
+        if (length > (1 << 20)) { // make sure both ends exist before allocating a large host buffer
+            cpu.read(address, 1);
+            cpu.read(address + length - 1, 1);
+        }
         return cpu.read(address, length);
     }
 
+    /** {@link #read(long, int)} for a guest-supplied (unsigned) length. */
+    public byte[] read(long address, long length) {
+        checkLength(address, length);
+        return read(address, (int) length);
+    }
+
     public void write(long address, byte[] bytes) {
+        checkWrite(address, bytes.length);
         if (bytes.length > 0) cpu.write(address, bytes);
     }
 
@@ -53,10 +112,12 @@ public final class GuestMemory {
     }
 
     public void u32(long address, long value) {
+        checkWrite(address, 4);
         cpu.writeU32(address, (int) value);
     }
 
     public void u64(long address, long value) {
+        checkWrite(address, 8);
         cpu.writeU64(address, value);
     }
 
@@ -69,6 +130,10 @@ public final class GuestMemory {
     }
 
     public void fill(long address, long length, int value) {
+        if (length < 0 || address + length < address && address + length != 0) {
+            throw new BadGuestPointer(String.format("a length of 0x%x bytes at 0x%x", length, address));
+        }
+        checkWrite(address, length);
         byte[] chunk = new byte[(int) Math.min(length, 1 << 20)];
         java.util.Arrays.fill(chunk, (byte) value);
         for (long done = 0; done < length; ) {

@@ -167,6 +167,7 @@ public final class MemoryMap {
     public void free(long start, long pages) {
         long size = pages * PAGE;
         if ((start & (PAGE - 1)) != 0 || pages <= 0) throw AllocationException.invalid("unaligned or empty range");
+        if (size / PAGE != pages || size < 0 || start + size < start) throw AllocationException.notFound(); // past the end of memory
         long at = start;
         while (at < start + size) {
             var e = regions.floorEntry(at);

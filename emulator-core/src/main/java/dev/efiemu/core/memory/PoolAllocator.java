@@ -14,6 +14,7 @@ public final class PoolAllocator {
     static final long ARENA = 64 * 1024;
     static final long ALIGN = 16;
     static final long LARGE = 16 * 1024;
+    static final long MAX = 1L << 48;
 
     private final MemoryMap map;
     /** Live allocations: address -> size (0 marks a page-backed one, whose pages come from pageBacked). */
@@ -22,6 +23,8 @@ public final class PoolAllocator {
     private final Map<Long, Integer> typeOf = new HashMap<>();
     /** Free space per type: start -> size. */
     private final Map<Integer, TreeMap<Long, Long>> free = new HashMap<>();
+    /** The firmware's own structures (tables, interfaces, handles, events): FreePool from the guest refuses them. */
+    private final java.util.Set<Long> pinned = new java.util.HashSet<>();
 
     public PoolAllocator(MemoryMap map) {
         this.map = map;
@@ -29,6 +32,7 @@ public final class PoolAllocator {
 
     public long allocate(int type, long size) {
         if (!MemoryType.allocatable(type)) throw AllocationException.invalid("bad memory type " + type);
+        if (size < 0 || size > MAX) throw AllocationException.outOfResources(); // more than any machine's RAM (and no wrap-around)
         long need = Math.max(ALIGN, (size + ALIGN - 1) & -ALIGN);
         if (need >= LARGE) {
             long pages = (need + MemoryMap.PAGE - 1) / MemoryMap.PAGE;
@@ -56,8 +60,16 @@ public final class PoolAllocator {
         return arena;
     }
 
-    /** @return false if {@code address} is not a live pool allocation */
+    /** An allocation the guest's FreePool can never release: one of the firmware's own structures. */
+    public long allocatePinned(int type, long size) {
+        long a = allocate(type, size);
+        pinned.add(a);
+        return a;
+    }
+
+    /** @return false if {@code address} is not a live pool allocation, or is one of the firmware's own */
     public boolean free(long address) {
+        if (pinned.contains(address)) return false;
         Long size = live.remove(address);
         if (size == null) return false;
         int type = typeOf.remove(address);

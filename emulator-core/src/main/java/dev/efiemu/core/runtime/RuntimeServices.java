@@ -26,6 +26,17 @@ public final class RuntimeServices {
     public static final Instant EPOCH = Instant.parse("2026-01-01T00:00:00Z");
     static final String[] RESET_TYPES = {"cold", "warm", "shutdown", "platform-specific"};
 
+    /** EFI_GLOBAL_VARIABLE variables the payload may read but never write (UEFI spec §3.3, Table 3-1: "RO"). */
+    static final java.util.Set<String> READ_ONLY_GLOBALS = java.util.Set.of("SecureBoot", "SetupMode", "AuditMode", "DeployedMode",
+            "SignatureSupport", "VendorKeys", "PKDefault", "KEKDefault", "dbDefault", "dbxDefault", "dbtDefault", "dbrDefault");
+    static final int AUTH = VariableStore.AUTHENTICATED_WRITE_ACCESS | VariableStore.TIME_BASED_AUTHENTICATED_WRITE_ACCESS;
+
+    /** The Secure Boot key databases (§32.3, §32.4.1): authenticated variables whether or not they exist yet. */
+    static boolean isKeyDatabase(String name, Guid g) {
+        return g.equals(Guids.GLOBAL_VARIABLE) && (name.equals("PK") || name.equals("KEK"))
+                || g.equals(Guids.IMAGE_SECURITY_DATABASE) && (name.equals("db") || name.equals("dbx") || name.equals("dbt") || name.equals("dbr"));
+    }
+
     private final Machine m;
     private final GuestMemory mem;
     private final VariableStore vars;
@@ -151,16 +162,24 @@ public final class RuntimeServices {
         String name = mem.utf16z(namePtr, 1024);
         Guid g = mem.guid(guidPtr);
         c.note(Guids.name(g) + ":" + name + " (" + size + " bytes, attrs 0x" + Integer.toHexString(attrs) + ")");
-        if (name.isEmpty() || (size != 0 && data == 0) || size > VariableStore.MAX_VARIABLE) return Status.INVALID_PARAMETER;
+        if (name.isEmpty() || (size != 0 && data == 0) || Long.compareUnsigned(size, VariableStore.MAX_VARIABLE) > 0) return Status.INVALID_PARAMETER;
         if ((attrs & VariableStore.RUNTIME_ACCESS) != 0 && (attrs & VariableStore.BOOTSERVICE_ACCESS) == 0) {
             return Status.INVALID_PARAMETER; // §8.2 SetVariable: RT access requires BS access
         }
-        if ((attrs & (VariableStore.AUTHENTICATED_WRITE_ACCESS | VariableStore.TIME_BASED_AUTHENTICATED_WRITE_ACCESS
-                | VariableStore.HARDWARE_ERROR_RECORD)) != 0) {
-            return Status.UNSUPPORTED; // authenticated writes need a key database: not modelled yet
+        VariableStore.Variable existing = vars.get(name, g);
+        if (g.equals(Guids.GLOBAL_VARIABLE) && READ_ONLY_GLOBALS.contains(name)) {
+            c.note("read-only");
+            return Status.WRITE_PROTECTED; // §3.3: firmware-owned, no write or delete from the payload
         }
+        boolean authenticated = (attrs & AUTH) != 0;
+        if (!authenticated && (isKeyDatabase(name, g) || (existing != null && (existing.attributes() & AUTH) != 0))) {
+            c.note("an authenticated variable needs an authenticated write");
+            return Status.SECURITY_VIOLATION; // §8.2.1: PK, KEK, db, dbx... change only through a signed EFI_VARIABLE_AUTHENTICATION_2
+        }
+        if (authenticated) return c.unsupported("authenticated write of " + Guids.name(g) + ":" + name); // signatures are not verified
+        if ((attrs & VariableStore.HARDWARE_ERROR_RECORD) != 0) return c.unsupported("HARDWARE_ERROR_RECORD");
         if (!m.bootServicesActive() && (attrs & VariableStore.RUNTIME_ACCESS) == 0 && size != 0) return Status.INVALID_PARAMETER;
-        VariableStore.Variable old = vars.get(name, g);
+        VariableStore.Variable old = existing;
         boolean append = (attrs & VariableStore.APPEND_WRITE) != 0;
         int plain = attrs & ~VariableStore.APPEND_WRITE;
         if (old != null && size != 0 && old.attributes() != plain && plain != 0) return Status.INVALID_PARAMETER;

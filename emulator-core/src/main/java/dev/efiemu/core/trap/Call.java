@@ -10,6 +10,7 @@ public final class Call {
     private final Abi abi;
     private final GuestMemory memory;
     private final StringBuilder note = new StringBuilder();
+    private String unsupportedArgument;
 
     Call(Service service, Cpu cpu, Abi abi, GuestMemory memory) {
         this.service = service;
@@ -39,6 +40,19 @@ public final class Call {
         if (note.length() > 0) note.append(' ');
         note.append(text);
         return this;
+    }
+
+    /**
+     * Answers EFI_UNSUPPORTED for what {@code argument} names (a GUID, a mode, a flag): the run
+     * summary counts every EFI_UNSUPPORTED by service and argument, so none is a silent success.
+     */
+    public long unsupported(String argument) {
+        this.unsupportedArgument = argument;
+        return dev.efiemu.core.efi.Status.UNSUPPORTED;
+    }
+
+    String unsupportedArgument() {
+        return unsupportedArgument;
     }
 
     String noteText() {

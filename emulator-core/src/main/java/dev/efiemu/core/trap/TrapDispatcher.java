@@ -61,7 +61,7 @@ public final class TrapDispatcher {
     public Service define(String name, int argc, List<String> params, Handler handler) {
         if (services.size() >= capacity) throw new IllegalStateException("stub area full (" + capacity + " services)");
         long address = base + (long) services.size() * STUB_SIZE;
-        memory.write(address, abi.stubCode());
+        cpu.write(address, abi.stubCode());
         Service s = new Service(name, argc, List.copyOf(params), address, handler);
         services.add(s);
         return s;
@@ -70,7 +70,6 @@ public final class TrapDispatcher {
     /** A service efiemu does not implement: answers EFI_UNSUPPORTED, logged and counted for the summary. */
     public Service unsupported(String name, int argc, List<String> params) {
         return define(name, argc, params, call -> {
-            unsupported.merge(name, 1, Integer::sum);
             log.info("{}: not implemented, returning EFI_UNSUPPORTED", name);
             return Status.UNSUPPORTED;
         });
@@ -92,19 +91,32 @@ public final class TrapDispatcher {
         long caller = abi.returnAddress(cpu);
         long result;
         try {
-            result = s.handler().call(call);
-        } catch (NoReturn e) {
-            // Control leaves the guest's call here (ExitBootServices, ResetSystem, Exit): no return value.
+            result = memory.guarded(() -> s.handler().call(call));
+        } catch (NoReturn | ServiceFault e) {
+            // Control leaves the guest's call here (ExitBootServices, ResetSystem, Exit, a fault further in): no return value.
             trace.record(s, args, caller, null, (call.noteText() + " -> " + e.getMessage()).strip());
             throw e;
+        } catch (dev.efiemu.cpu.CpuException | GuestMemory.BadGuestPointer e) {
+            // The guest pointed the service at memory that is not there, or at firmware code:
+            // real firmware would fault there too. The run ends with a report, never a host exception.
+            String why = s.name() + " was given memory it cannot use: " + e.getMessage();
+            trace.record(s, args, caller, null, (call.noteText() + " -> " + why).strip());
+            throw new ServiceFault(why, e, false);
         } catch (RuntimeException e) {
-            trace.record(s, args, caller, null, call.noteText() + " host error: " + e);
-            throw e;
+            log.warn("efiemu error in {}", s.name(), e);
+            String why = "efiemu error in " + s.name() + ": " + e;
+            trace.record(s, args, caller, null, (call.noteText() + " -> " + why).strip());
+            throw new ServiceFault(why, e, true);
+        }
+        if (result == Status.UNSUPPORTED) {
+            String argument = call.unsupportedArgument();
+            unsupported.merge(argument == null ? s.name() : s.name() + "(" + argument + ")", 1, Integer::sum);
         }
         trace.record(s, args, caller, result, call.noteText());
         abi.returnFromStub(cpu, result);
     }
 
+    /** Every EFI_UNSUPPORTED answered, by "service" or "service(argument)", with how often. */
     public Map<String, Integer> unsupportedCalls() {
         return unsupported;
     }

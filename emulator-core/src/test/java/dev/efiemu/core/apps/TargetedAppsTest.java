@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.efiemu.core.Firmware;
 import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.DevicePath;
-import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.loader.Guid;
+import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.machine.MachineConfig;
 import dev.efiemu.core.machine.RunOutcome;
+import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.core.runtime.VariableStore;
 import dev.efiemu.fixtures.TestApps;
-import dev.efiemu.loader.Guid;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -79,6 +81,40 @@ class TargetedAppsTest {
     @Test
     void variablesWithAttributes() throws Exception {
         assertPassed(run("variables", fw -> { }));
+    }
+
+    /** A payload's plain SetVariable never changes the Secure Boot state or keys; an authenticated write is counted as unsupported. */
+    @Test
+    void secureBootVariablesResistPlainWrites() throws Exception {
+        byte[] pe = Files.readAllBytes(app("secure_vars"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            var v = fw.variables();
+            int bsRt = VariableStore.BOOTSERVICE_ACCESS | VariableStore.RUNTIME_ACCESS;
+            int nvBsRtAuth = VariableStore.NON_VOLATILE | bsRt | VariableStore.TIME_BASED_AUTHENTICATED_WRITE_ACCESS;
+            v.put("SecureBoot", Guids.GLOBAL_VARIABLE, bsRt, new byte[] {1});
+            v.put("SetupMode", Guids.GLOBAL_VARIABLE, bsRt, new byte[] {0});
+            v.put("db", Guids.IMAGE_SECURITY_DATABASE, nvBsRtAuth, new byte[] {(byte) 0xdb, 1, 2, 3});
+            v.put("dbx", Guids.IMAGE_SECURITY_DATABASE, nvBsRtAuth, new byte[] {(byte) 0xdf, 1, 2, 3});
+            v.put("KEK", Guids.GLOBAL_VARIABLE, nvBsRtAuth, new byte[] {(byte) 0xee, 1, 2, 3});
+            assertPassed(fw.runPayload(pe, "secure_vars.efi", null, 0, DevicePath.filePath("\\secure_vars.efi")));
+            assertTrue(v.writtenByPayload().isEmpty(), "nothing written: " + v.writtenByPayload());
+            assertEquals(1, fw.machine().traps().unsupportedCalls().get("RT.SetVariable(authenticated write of ImageSecurityDatabase:db)"),
+                    fw.machine().traps().unsupportedCalls().toString());
+        }
+    }
+
+    /** SetWatchdogTimer is enforced on the virtual clock: re-armed or disarmed in time it is quiet; left to run out it resets the machine. */
+    @Test
+    void watchdogResetsTheMachineWhenItRunsOut() throws Exception {
+        byte[] pe = Files.readAllBytes(app("watchdog"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            RunOutcome o = fw.runPayload(pe, "watchdog.efi", null, 0, DevicePath.filePath("\\watchdog.efi"));
+            assertEquals(RunOutcome.Kind.RESET, o.kind(), o.message() + " status " + Status.name(o.status()));
+            assertEquals(Status.TIMEOUT, o.status());
+            assertTrue(o.message().startsWith("the watchdog timer fired after 2 s of virtual time"), o.message());
+            var step = fw.variables().get("WatchdogStep", Guid.parse("77777777-1111-2222-0101-020203030405"));
+            assertEquals(3, step.data()[0], "the reset came during the last stall, after the timer and before step 4");
+        }
     }
 
     @Test

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds and loads libunicorn.so.2 (see docs/architecture.md): an explicit path (system property
  * {@value #PROPERTY} or environment {@value #ENV}) wins; else the fast 2.1.4 library the set-up
- * extracted from the official wheel into the cache; else Debian's libunicorn2 2.0.1, with a loud
+ * extracted from the official wheel into the cache, loaded only when its sha256 is the one pinned
+ * in the repository ({@code scripts/unicorn.sha256}); else Debian's libunicorn2 2.0.1, with a loud
  * warning that it is slow. One library per JVM.
  */
 public final class UnicornLibrary {
@@ -57,7 +58,7 @@ public final class UnicornLibrary {
             return new Candidate(p, true);
         }
         List<Path> tried = new ArrayList<>();
-        Path fast = cacheDir(env).resolve("unicorn").resolve(FAST_VERSION).resolve("libunicorn.so.2");
+        Path fast = fastPath(env);
         tried.add(fast);
         if (exists.test(fast)) return new Candidate(fast, false);
         for (String dir : List.of("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/local/lib", "/usr/lib")) {
@@ -67,6 +68,11 @@ public final class UnicornLibrary {
         }
         throw new EngineUnavailableException(
                 "Unicorn library not found (looked at " + tried.get(0) + " and Debian's libunicorn2 paths): " + SETUP_HINT);
+    }
+
+    /** Where scripts/setup.sh puts the fast library. */
+    static Path fastPath(Map<String, String> env) {
+        return cacheDir(env).resolve("unicorn").resolve(FAST_VERSION).resolve("libunicorn.so.2");
     }
 
     static Path cacheDir(Map<String, String> env) {
@@ -89,10 +95,52 @@ public final class UnicornLibrary {
         return ((v >>> 24) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + ((v >>> 8) & 0xff);
     }
 
+    /** The sha256 pinned for {@code name} in {@code scripts/unicorn.sha256} (bundled as a resource). */
+    static String pinnedSha256(String name) {
+        try (var in = UnicornLibrary.class.getResourceAsStream("unicorn.sha256")) {
+            if (in == null) throw new IllegalStateException("unicorn.sha256 missing from the engine-unicorn jar");
+            for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
+                String[] f = line.strip().split("\\s+");
+                if (f.length == 2 && f[1].equals(name)) return f[0];
+            }
+            throw new IllegalStateException("unicorn.sha256 pins nothing for " + name);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read unicorn.sha256: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses the cached fast library unless it is the pinned one: it is native code fetched from
+     * the network, run inside this process.
+     *
+     * @throws EngineUnavailableException with one line naming the file, both digests and the fix
+     */
+    static void checkPinned(Path lib, String actualSha256) {
+        String want = pinnedSha256("libunicorn.so.2");
+        if (!want.equals(actualSha256)) {
+            throw new EngineUnavailableException(lib + ": sha256 " + actualSha256 + " is not the pinned " + want
+                    + " (scripts/unicorn.sha256); refusing to load it: delete it and run ./scripts/setup.sh");
+        }
+    }
+
+    static String sha256(Path p) {
+        try (var in = Files.newInputStream(p)) {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.io.IOException e) {
+            throw new EngineUnavailableException("cannot read Unicorn library " + p + ": " + e.getMessage() + "; " + SETUP_HINT);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Loads (once) and describes the engine library. */
     public static synchronized EngineInfo load() {
         if (loaded != null) return loaded;
         Candidate c = resolve(System.getenv(), System.getProperty(PROPERTY), Files::isRegularFile);
+        if (!c.explicit() && c.path().equals(fastPath(System.getenv()))) checkPinned(c.path(), sha256(c.path()));
         NativeLibrary lib;
         try {
             lib = NativeLibrary.getInstance(c.path().toAbsolutePath().toString());

@@ -54,4 +54,23 @@ class UnicornLibraryTest {
         assertTrue(UnicornLibrary.slowWarning(v201, DEBIAN).startsWith("SLOW ENGINE: Unicorn 2.0.1 from " + DEBIAN));
         assertNull(UnicornLibrary.slowWarning(v212, FAST));
     }
+
+    @Test
+    void theCachedLibraryMustBeThePinnedOne() {
+        String pinned = UnicornLibrary.pinnedSha256("libunicorn.so.2");
+        assertEquals(64, pinned.length(), pinned);
+        UnicornLibrary.checkPinned(FAST, pinned);
+        String other = "0".repeat(64);
+        var e = assertThrows(EngineUnavailableException.class, () -> UnicornLibrary.checkPinned(FAST, other));
+        assertEquals(FAST + ": sha256 " + other + " is not the pinned " + pinned
+                + " (scripts/unicorn.sha256); refusing to load it: delete it and run ./scripts/setup.sh", e.getMessage());
+        assertTrue(UnicornLibrary.pinnedSha256("unicorn-2.1.4-cp37-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl").matches("[0-9a-f]{64}"));
+    }
+
+    @Test
+    void theFastLibraryInTheCacheIsThePinnedOne() {
+        Path lib = UnicornLibrary.fastPath(System.getenv());
+        assertTrue(java.nio.file.Files.isRegularFile(lib), lib + " missing: scripts/setup.sh fetches it");
+        assertEquals(UnicornLibrary.pinnedSha256("libunicorn.so.2"), UnicornLibrary.sha256(lib));
+    }
 }

@@ -20,19 +20,17 @@ class PesignDigestTest {
 
     @Test
     void digestsMatchPesign() {
-        boolean pesign = Tools.onPath("pesign");
+        Tools.require("pesign", "pesign");
         StringBuilder table = new StringBuilder();
         for (Path p : payloads()) {
             PeImage pe = PeImage.parse(read(p), p.toString());
             for (String alg : List.of("SHA-256", "SHA-1")) {
                 String ours = Bytes.hex(AuthenticodeDigest.digest(pe, alg));
-                if (pesign) {
-                    assertEquals(Tools.pesignHash(p, alg), ours, alg + " of " + p);
-                }
+                assertEquals(Tools.pesignHash(p, alg), ours, alg + " of " + p);
                 table.append(String.format("%-8s %-26s %s%n", alg, p.getFileName(), ours));
             }
         }
-        System.out.print((pesign ? "digests equal pesign --hash:\n" : "pesign not installed; digests:\n") + table);
+        System.out.print("digests equal pesign --hash:\n" + table);
     }
 
     @Test

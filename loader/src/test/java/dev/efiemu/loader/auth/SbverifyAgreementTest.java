@@ -33,8 +33,9 @@ class SbverifyAgreementTest {
         assertEquals(c.expected(), v.status(), c.name() + ": " + v.reason());
         assertTrue(v.reason().contains(c.reason()), c.name() + ": reason was \"" + v.reason() + "\"");
         assertFalse(v.reason().contains("\n"));
-        String sb = "-";
-        if (Tools.onPath("sbverify")) {
+        String sb;
+        Tools.require("sbverify", "sbsigntool");
+        {
             boolean ok = false;
             for (Path pem : RealFixtures.dbPems(c.store(), tmp)) ok |= Tools.sbverifyOk(pem, c.file());
             if (c.store().allowedCerts().isEmpty()) ok = Tools.sbverifyOk(RealFixtures.writePem(RealFixtures.debianCa(), tmp.resolve("none.pem")), c.file());

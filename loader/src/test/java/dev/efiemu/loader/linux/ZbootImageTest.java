@@ -11,8 +11,8 @@ import java.util.Random;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
-class ZbootImageTest {
-    static byte[] payload() {
+public class ZbootImageTest {
+    public static byte[] payload() {
         byte[] p = new byte[300_000];
         Random r = new Random(7);
         for (int i = 0; i < p.length; i += 1 + r.nextInt(8)) p[i] = (byte) r.nextInt(4);
@@ -28,7 +28,7 @@ class ZbootImageTest {
     }
 
     /** A zboot container laid out like zboot-header.S: header, payload, le32 size (gzip: its own ISIZE, inside the payload size). */
-    static byte[] zboot(String comp, byte[] original) throws Exception {
+    public static byte[] zboot(String comp, byte[] original) throws Exception {
         byte[] stream;
         long size;
         if (comp.equals("gzip")) {

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the reference tools (pesign, sbverify) when they are installed. */
+/** Runs the reference tools (pesign, sbverify); scripts/setup.sh installs them, and a test whose tool is missing fails. */
 public final class Tools {
     private Tools() {}
 
@@ -18,6 +18,13 @@ public final class Tools {
             if (Files.isExecutable(Path.of(dir, tool))) return true;
         }
         return false;
+    }
+
+    /** Fails (never skips) when {@code tool} is not installed. */
+    public static void require(String tool, String debianPackage) {
+        if (!onPath(tool)) {
+            throw new AssertionError(tool + " is not installed: scripts/setup.sh installs it (apt-get install " + debianPackage + ")");
+        }
     }
 
     public static Result run(String... cmd) {

@@ -56,13 +56,14 @@ public final class BlockIo {
         long lba = c.arg(2), n = c.arg(3), buf = c.arg(4);
         if (c.arg(1) != MEDIA_ID) return Status.MEDIA_CHANGED;
         if (n % BLOCK != 0) return Status.BAD_BUFFER_SIZE;
+        if (Long.compareUnsigned(lba, size / BLOCK) >= 0) return Status.INVALID_PARAMETER;
         return read(c, lba * BLOCK, n, buf);
     }
 
     /** Copies {@code n} bytes at byte {@code offset} of the device into guest memory at {@code buf}. */
     long read(Call c, long offset, long n, long buf) {
         if (n == 0) return Status.SUCCESS;
-        if (buf == 0 || offset < 0 || n < 0 || offset + n > size || n > (64L << 20)) return Status.INVALID_PARAMETER;
+        if (buf == 0 || offset < 0 || n < 0 || n > (64L << 20) || offset > size - n) return Status.INVALID_PARAMETER;
         byte[] b = new byte[(int) n];
         try {
             synchronized (image) {

@@ -74,11 +74,21 @@ public final class EspDevice {
         // A GPT disk holding the ESP: a disk handle VenHw(efiemu) and the ESP's partition handle
         // below it, each with BlockIo/DiskIo, as firmware presents a real disk (GRUB needs both).
         FatImage.Disk img = FatImage.build(sandbox, extra, partitionUuid(sandbox));
+        try {
+            return serveDisk(host, sandbox, path, img);
+        } catch (java.io.IOException | RuntimeException e) {
+            FatImage.release(img);
+            throw e;
+        }
+    }
+
+    private static Placement serveDisk(ProtocolHost host, EspSandbox sandbox, String path, FatImage.Disk img) throws java.io.IOException {
         long dp = host.writeDevicePath(DevicePath.of(DevicePath.vendorHardware(VENDOR)));
         Handle diskHandle = host.installProtocol(null, Guids.DEVICE_PATH, dp);
         new DiskIo(host, diskHandle, new BlockIo(host, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false));
         EspDevice dev = new EspDevice(host, sandbox, img.fatSectors());
         new DiskIo(host, dev.handle(), new BlockIo(host, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true));
+        FatImage.release(img); // both devices hold it open: nothing stays in the temporary directory
         return new Placement(dev.handle().address(), path);
     }
 

@@ -18,8 +18,10 @@ public final class EspSandbox {
     private final Path root;
     private final Path realRoot;
     private final boolean writable;
-    /** Files shown in the ESP without being in its directory (a payload given from elsewhere). */
+    /** Files shown in the ESP without being in its directory (a payload given from elsewhere): always read-only. */
     private final java.util.Map<String, Path> overlay = new java.util.HashMap<>();
+    /** The same files by the ESP directory that shows them: directory key -> (name as given -> host file). */
+    private final java.util.Map<String, java.util.Map<String, Path>> overlayByDir = new java.util.HashMap<>();
 
     public EspSandbox(Path root, boolean writable) throws IOException {
         if (!Files.isDirectory(root)) throw new IOException(root + " is not a directory");
@@ -30,7 +32,27 @@ public final class EspSandbox {
 
     /** Shows {@code hostFile} at {@code espPath} ("\\EFI\\Linux\\x.efi"), read-only. */
     public void overlay(String espPath, Path hostFile) {
-        overlay.put(key(components(List.of(), espPath)), hostFile.toAbsolutePath());
+        List<String> names = components(List.of(), espPath);
+        if (names.isEmpty()) throw new IllegalArgumentException("overlay path names no file: " + espPath);
+        Path host = hostFile.toAbsolutePath().normalize();
+        overlay.put(key(names), host);
+        overlayByDir.computeIfAbsent(key(names.subList(0, names.size() - 1)), k -> new java.util.TreeMap<>())
+                .put(names.get(names.size() - 1), host);
+    }
+
+    /** True for a file shown through {@link #overlay}: the user's own file, never written, truncated or deleted. */
+    public boolean isOverlay(Path p) {
+        return p != null && overlay.containsValue(p.toAbsolutePath().normalize());
+    }
+
+    /** True when {@code names} is where an overlay file is shown. */
+    public boolean isOverlay(List<String> names) {
+        return overlay.containsKey(key(names));
+    }
+
+    /** The overlay files shown in the ESP directory {@code dir} (names from the root): name -> host file. */
+    public java.util.Map<String, Path> overlaysIn(List<String> dir) {
+        return overlayByDir.getOrDefault(key(dir), java.util.Map.of());
     }
 
     private static String key(List<String> names) {

@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 /**
  * A FAT image of the ESP directory for payloads that read disks themselves (GRUB): only what the
  * sandbox would show goes in (no outward symlinks), built with dosfstools' mkfs.vfat and mtools'
- * mcopy into a temporary file that is deleted when the JVM exits.
+ * mcopy in a temporary directory. The staged copy is removed as soon as the image is built, and
+ * the image itself once the block devices have it open ({@link #release}): nothing stays behind.
  */
 public final class FatImage {
     private FatImage() {}
@@ -22,8 +23,38 @@ public final class FatImage {
 
     public static Disk build(EspSandbox esp, List<Path[]> extra, dev.efiemu.loader.Guid partition) throws IOException {
         Path work = Files.createTempDirectory("efiemu-esp-disk");
-        work.toFile().deleteOnExit();
+        try {
+            return build(esp, extra, partition, work);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(work);
+            throw e;
+        }
+    }
+
+    /** Deletes the image file and its directory: call once every reader has it open (the data lives on until they close). */
+    public static void release(Disk d) {
+        deleteTree(d.image().getParent());
+    }
+
+    private static Disk build(EspSandbox esp, List<Path[]> extra, dev.efiemu.loader.Guid partition, Path work) throws IOException {
         Path stage = Files.createDirectories(work.resolve("stage"));
+        try {
+            return buildFrom(esp, extra, partition, work, stage);
+        } finally {
+            deleteTree(stage);
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) return;
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // best effort: a temporary directory
+        }
+    }
+
+    private static Disk buildFrom(EspSandbox esp, List<Path[]> extra, dev.efiemu.loader.Guid partition, Path work, Path stage) throws IOException {
         long bytes = 0;
         try (Stream<Path> all = Files.walk(esp.root())) {
             for (Path p : all.toList()) {
@@ -47,7 +78,6 @@ public final class FatImage {
         long mib = Math.max(64, (bytes * 11 / 10 >> 20) + 16);
         long fatSectors = mib * 2048;
         Path img = work.resolve("esp.img");
-        img.toFile().deleteOnExit();
         try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
             f.setLength((Gpt.FIRST_PARTITION_LBA + fatSectors + Gpt.TAIL_SECTORS) * 512);
         }

@@ -33,11 +33,13 @@ public final class SimpleFileSystem {
     static final long WARN_DELETE_FAILURE = 2;
     static final String LABEL = "EFIEMU-ESP";
     static final long REVISION_2 = 0x00020000;
+    /** The largest file a FAT32 ESP holds: nothing the guest writes grows a host file past it. */
+    static final long FAT32_MAX_FILE = 0xffffffffL;
 
     /** One open EFI_FILE_PROTOCOL instance. */
     static final class OpenFile {
-        final List<String> names;
-        final Path path;
+        List<String> names;
+        Path path;
         final boolean dir;
         final boolean canWrite;
         long position;
@@ -122,6 +124,10 @@ public final class SimpleFileSystem {
         }
         boolean wantWrite = (mode & MODE_WRITE) != 0;
         if (wantWrite && !esp.writable()) return Status.WRITE_PROTECTED;
+        if (wantWrite && esp.isOverlay(p)) {
+            c.note("the payload's own file is read-only");
+            return Status.ACCESS_DENIED;
+        }
         if (!Files.exists(p)) {
             if ((mode & MODE_CREATE) == 0) return Status.NOT_FOUND;
             try {
@@ -160,8 +166,8 @@ public final class SimpleFileSystem {
         try {
             if (f.dir) return readDirectory(c, f, sizePtr, want, buf);
             long size = Files.size(f.path);
-            if (f.position > size) return Status.DEVICE_ERROR;
-            int n = (int) Math.min(want, Math.min(size - f.position, 64L << 20));
+            if (Long.compareUnsigned(f.position, size) > 0) return Status.DEVICE_ERROR;
+            int n = (int) Math.min(want < 0 ? Long.MAX_VALUE : want, Math.min(size - f.position, 64L << 20));
             byte[] data = new byte[n];
             try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "r")) {
                 r.seek(f.position);
@@ -180,13 +186,14 @@ public final class SimpleFileSystem {
 
     /** Directory reads return one EFI_FILE_INFO per call; an empty read means the end (§13.5.5). */
     private long readDirectory(Call c, OpenFile f, long sizePtr, long want, long buf) throws IOException {
-        List<Path> entries = listing(f.path);
+        List<Path> entries = listing(f);
         if (f.position >= entries.size()) {
             c.memory().u64(sizePtr, 0);
             return Status.SUCCESS;
         }
         Path e = entries.get((int) f.position);
-        byte[] info = FileInfo.of(e, e.getFileName().toString(), !esp.writable());
+        String shown = overlayName(f, e);
+        byte[] info = FileInfo.of(e, shown != null ? shown : e.getFileName().toString(), readOnly(e));
         c.memory().u64(sizePtr, info.length);
         if (want < info.length) return Status.BUFFER_TOO_SMALL;
         c.memory().write(buf, info);
@@ -194,12 +201,31 @@ public final class SimpleFileSystem {
         return Status.SUCCESS;
     }
 
-    private List<Path> listing(Path dir) throws IOException {
+    /** A directory's entries: what the host directory holds inside the ESP, then the overlay files shown in it. */
+    private List<Path> listing(OpenFile dir) throws IOException {
         List<Path> out = new ArrayList<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.sorted().toList()) if (esp.inside(p) && Files.exists(p)) out.add(p);
+        java.util.Map<String, Path> shown = esp.overlaysIn(dir.names);
+        java.util.Set<String> hidden = new java.util.HashSet<>();
+        for (String n : shown.keySet()) hidden.add(n.toLowerCase(java.util.Locale.ROOT));
+        try (Stream<Path> s = Files.list(dir.path)) {
+            for (Path p : s.sorted().toList()) {
+                if (hidden.contains(p.getFileName().toString().toLowerCase(java.util.Locale.ROOT))) continue; // the overlay wins
+                if (esp.inside(p) && Files.exists(p)) out.add(p);
+            }
         }
+        for (Path p : shown.values()) if (Files.isRegularFile(p)) out.add(p);
         return out;
+    }
+
+    /** The name an overlay file is shown under in directory {@code dir}, or null for an ordinary entry. */
+    private String overlayName(OpenFile dir, Path entry) {
+        for (var e : esp.overlaysIn(dir.names).entrySet()) if (e.getValue().equals(entry)) return e.getKey();
+        return null;
+    }
+
+    /** FileInfo's READ_ONLY: the whole ESP unless writable; the payload's own file always. */
+    private boolean readOnly(Path p) {
+        return !esp.writable() || esp.isOverlay(p);
     }
 
     long write(Call c) {
@@ -207,9 +233,13 @@ public final class SimpleFileSystem {
         long sizePtr = c.arg(1), buf = c.arg(2);
         if (f == null || sizePtr == 0) return Status.INVALID_PARAMETER;
         if (!esp.writable()) return Status.WRITE_PROTECTED;
-        if (f.dir) return Status.UNSUPPORTED;
+        if (f.dir) return c.unsupported("directory");
         if (!f.canWrite) return Status.ACCESS_DENIED;
-        int n = (int) c.memory().u64(sizePtr);
+        long n = c.memory().u64(sizePtr);
+        if (Long.compareUnsigned(n, FAT32_MAX_FILE) > 0 || Long.compareUnsigned(f.position, FAT32_MAX_FILE - n) > 0) {
+            c.note("past the 4 GiB a FAT32 file can hold");
+            return Status.VOLUME_FULL;
+        }
         byte[] data = c.memory().read(buf, n);
         try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "rw")) {
             r.seek(f.position);
@@ -224,7 +254,7 @@ public final class SimpleFileSystem {
     long getPosition(Call c) {
         OpenFile f = open.get(c.arg(0));
         if (f == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
-        if (f.dir) return Status.UNSUPPORTED;
+        if (f.dir) return c.unsupported("directory");
         c.memory().u64(c.arg(1), f.position);
         return Status.SUCCESS;
     }
@@ -234,7 +264,7 @@ public final class SimpleFileSystem {
         if (f == null) return Status.INVALID_PARAMETER;
         long pos = c.arg(1);
         if (f.dir) {
-            if (pos != 0) return Status.UNSUPPORTED;
+            if (pos != 0) return c.unsupported("directory position " + Long.toUnsignedString(pos));
             f.position = 0;
             return Status.SUCCESS;
         }
@@ -257,13 +287,13 @@ public final class SimpleFileSystem {
         try {
             if (type.equals(FILE_INFO)) {
                 String name = f.names.isEmpty() ? "" : f.names.get(f.names.size() - 1);
-                info = FileInfo.of(f.path, name, !esp.writable());
+                info = FileInfo.of(f.path, name, readOnly(f.path));
             } else if (type.equals(FILE_SYSTEM_INFO)) {
                 info = fileSystemInfo();
             } else if (type.equals(VOLUME_LABEL)) {
                 info = GuestMemory.utf16z(LABEL);
             } else {
-                return Status.UNSUPPORTED;
+                return c.unsupported(Guids.name(type));
             }
         } catch (IOException e) {
             return Status.DEVICE_ERROR;
@@ -285,21 +315,84 @@ public final class SimpleFileSystem {
         return b.array();
     }
 
-    /** SetInfo: only a FileSize change (truncate/extend) of a writable file is modelled. */
+    /**
+     * SetInfo(This, InformationType, BufferSize, Buffer) (§13.5.13) with EFI_FILE_INFO: a new
+     * FileSize truncates or extends the file; a new FileName renames it inside the ESP (relative to
+     * its directory, or from the root with a leading '\'); a new ModificationTime or LastAccessTime
+     * sets the host file's. What a host directory cannot hold answers EFI_UNSUPPORTED, counted in
+     * the summary: FAT attribute bits (READ_ONLY, HIDDEN, SYSTEM) other than those reported, a new
+     * CreateTime, and the other information types. Everything is checked before anything changes.
+     */
     long setInfo(Call c) {
         OpenFile f = open.get(c.arg(0));
-        if (f == null || c.arg(1) == 0 || c.arg(3) == 0) return Status.INVALID_PARAMETER;
-        if (!esp.writable()) return Status.WRITE_PROTECTED;
+        long size = c.arg(2), buf = c.arg(3);
+        if (f == null || c.arg(1) == 0 || buf == 0) return Status.INVALID_PARAMETER;
         Guid type = c.memory().guid(c.arg(1));
-        if (!type.equals(FILE_INFO) || f.dir) {
-            c.note(Guids.name(type) + " not modelled");
-            return Status.UNSUPPORTED;
-        }
+        c.note(Guids.name(type));
+        if (!esp.writable()) return Status.WRITE_PROTECTED;
+        if (!type.equals(FILE_INFO)) return c.unsupported(Guids.name(type));
+        if (size < FileInfo.HEADER + 2 || size > FileInfo.HEADER + 2L * 4096) return Status.BAD_BUFFER_SIZE;
+        FileInfo.Fields want = FileInfo.parse(c.memory().read(buf, (int) size));
+        if (want == null) return Status.INVALID_PARAMETER;
+        if (Long.compareUnsigned(want.fileSize(), FAT32_MAX_FILE) > 0) return Status.VOLUME_FULL;
         if (!f.canWrite) return Status.ACCESS_DENIED;
-        long newSize = c.memory().u64(c.arg(3) + 8);
-        try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "rw")) {
-            r.setLength(newSize);
+        String currentName = f.names.isEmpty() ? "" : f.names.get(f.names.size() - 1);
+        FileInfo.Fields now;
+        try {
+            now = FileInfo.parse(FileInfo.of(f.path, currentName, readOnly(f.path)));
         } catch (IOException e) {
+            return Status.DEVICE_ERROR;
+        }
+        if ((want.attribute() & ~FileInfo.VALID_ATTRIBUTES) != 0) return Status.INVALID_PARAMETER;
+        if (((want.attribute() ^ now.attribute()) & FileInfo.DIRECTORY) != 0) return Status.ACCESS_DENIED;
+        if (f.dir && want.fileSize() != 0) return Status.ACCESS_DENIED;
+        if (((want.attribute() ^ now.attribute()) & ~FileInfo.ARCHIVE) != 0) {
+            return c.unsupported(String.format("file attributes 0x%x", want.attribute()));
+        }
+        if (want.changes(want.createTime(), now.createTime())) return c.unsupported("CreateTime");
+        java.time.Instant access, modified;
+        try {
+            access = want.changes(want.accessTime(), now.accessTime()) ? FileInfo.instant(want.accessTime()) : null;
+            modified = want.changes(want.modificationTime(), now.modificationTime()) ? FileInfo.instant(want.modificationTime()) : null;
+        } catch (java.time.DateTimeException e) {
+            return Status.INVALID_PARAMETER;
+        }
+        // A rename: the new place must be inside the ESP, free, and not the payload's own file.
+        List<String> newNames = null;
+        Path target = null;
+        if (!want.name().equals(currentName)) {
+            if (f.names.isEmpty()) return Status.ACCESS_DENIED; // the root has no name
+            newNames = EspSandbox.components(f.names.subList(0, f.names.size() - 1), want.name());
+            if (newNames.isEmpty() || esp.isOverlay(newNames)) return Status.ACCESS_DENIED;
+            target = esp.resolve(newNames);
+            if (target == null) {
+                c.note("outside the ESP");
+                return Status.ACCESS_DENIED;
+            }
+            boolean sameFile = target.equals(f.path); // a change of case only
+            if (sameFile) target = f.path.resolveSibling(newNames.get(newNames.size() - 1));
+            else if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return Status.ACCESS_DENIED;
+            if (!Files.isDirectory(target.getParent())) return Status.NOT_FOUND;
+            if (f.dir && target.startsWith(f.path) && !sameFile) return Status.ACCESS_DENIED; // into itself
+        }
+        try {
+            if (target != null) {
+                Files.move(f.path, target);
+                c.note("renamed to \\" + String.join("\\", newNames));
+                f.path = target;
+                f.names = newNames;
+            }
+            if (!f.dir && want.fileSize() != now.fileSize()) {
+                try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "rw")) {
+                    r.setLength(want.fileSize());
+                }
+            }
+            if (access != null || modified != null) {
+                Files.getFileAttributeView(f.path, java.nio.file.attribute.BasicFileAttributeView.class).setTimes(
+                        modified == null ? null : java.nio.file.attribute.FileTime.from(modified),
+                        access == null ? null : java.nio.file.attribute.FileTime.from(access), null);
+            }
+        } catch (IOException | IllegalArgumentException e) {
             return Status.DEVICE_ERROR;
         }
         return Status.SUCCESS;

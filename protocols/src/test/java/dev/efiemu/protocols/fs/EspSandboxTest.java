@@ -51,6 +51,7 @@ class EspSandboxTest {
         byte[] app = Files.readAllBytes(TestApps.build(Path.of("src/test/c/esp_sandbox.c"), "x86_64"));
         try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
             EspSandbox sandbox = new EspSandbox(esp, false);
+            Files.write(tmp.resolve("app.efi"), app);
             sandbox.overlay("\\EFI\\Linux\\app.efi", tmp.resolve("app.efi"));
             long device = new EspDevice(fw, sandbox).handle().address();
             RunOutcome o = fw.runPayload(app, "esp_sandbox.efi", null, device, DevicePath.filePath("\\EFI\\Linux\\app.efi"));
@@ -87,8 +88,60 @@ class EspSandboxTest {
             String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
             assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
             assertEquals(Status.SUCCESS, o.status(), why);
+            // the refused SetInfo changes are counted by service and argument for the summary
+            var unsupported = fw.machine().traps().unsupportedCalls();
+            assertEquals(1, unsupported.get("File.SetInfo(CreateTime)"), unsupported.toString());
+            assertEquals(1, unsupported.get("File.SetInfo(file attributes 0x22)"), unsupported.toString());
         }
         assertEquals("title", Files.readString(esp.resolve("loader/entry.conf")));
+        assertTrue(!Files.exists(esp.resolve("loader/renamed.conf")), "renamed back");
+        assertTrue(!Files.exists(esp.resolve("loader/readonly-rename.conf")));
+        assertEquals(java.time.Instant.parse("2001-02-03T04:05:06Z"), Files.getLastModifiedTime(esp.resolve("loader/entry.conf")).toInstant());
         assertTrue(!Files.exists(esp.resolve("loader/scratch.tmp")));
+    }
+
+    /** --esp-writable with a payload from outside the ESP: the payload's own file is never written, truncated or deleted. */
+    @Test
+    void payloadFromOutsideStaysReadOnlyOnAWritableEsp() throws Exception {
+        Path esp = esp();
+        Path payload = tmp.resolve("payload.efi");
+        Files.copy(TestApps.build(Path.of("src/test/c/payload_readonly.c"), "x86_64"), payload);
+        byte[] before = Files.readAllBytes(payload);
+        var modified = Files.getLastModifiedTime(payload);
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
+            EspDevice.Placement where = EspDevice.servePayload(fw, esp, true, payload);
+            assertEquals("\\EFI\\Linux\\payload.efi", where.path());
+            RunOutcome o = fw.runPayload(before, "payload.efi", null, where.device(), DevicePath.filePath(where.path()));
+            String why = o.fault() != null ? o.fault().format() : "line " + (o.status() & 0xfffff);
+            assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+            assertEquals(Status.SUCCESS, o.status(), why);
+        }
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(payload)), "the payload file is unchanged");
+        assertEquals(modified, Files.getLastModifiedTime(payload));
+        assertTrue(Files.exists(esp.resolve("EFI/Linux/other.txt")), "the rest of the ESP was writable");
+        assertTrue(!Files.exists(esp.resolve("EFI/Linux/payload.efi")), "nothing was created in its place");
+    }
+
+    /** --esp-disk stages a copy of the ESP and builds a FAT image in the temporary directory: neither outlives the set-up. */
+    @Test
+    void espDiskLeavesNothingInTheTemporaryDirectory() throws Exception {
+        Path esp = esp();
+        Path payload = tmp.resolve("payload.efi");
+        Files.copy(TestApps.build(Path.of("src/test/c/payload_readonly.c"), "x86_64"), payload);
+        Path temp = Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.function.Supplier<java.util.Set<Path>> leftovers = () -> {
+            try (var s = Files.list(temp)) {
+                return s.filter(p -> p.getFileName().toString().startsWith("efiemu-esp-disk")).collect(java.util.stream.Collectors.toSet());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        java.util.Set<Path> before = leftovers.get();
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withBudget(60_000), PeImageFile::parse)) {
+            EspDevice.servePayload(fw, esp, false, payload, true);
+            assertEquals(2, fw.machine().handles().withProtocol(BlockIo.GUID).size(), "disk and partition");
+            assertEquals(before, leftovers.get(), "the staged ESP and the image are gone once the devices have the image open");
+        }
+        assertEquals(before, leftovers.get());
     }
 }
