@@ -43,6 +43,29 @@ class ShimGrubTest {
         assertTrue(r.out().contains("outcome:        RESET"), r.out());
     }
 
+    /**
+     * shim measures GRUB into PCR 4 with HashLogExtendEvent(PE_COFF_IMAGE): the digest logged is
+     * GRUB's Authenticode SHA-256, the value pesign --hash prints.
+     */
+    @Test
+    void shimsPeCoffMeasurementOfGrubIsItsAuthenticodeDigest() throws Exception {
+        Path shim = esp(false);
+        Path log = tmp.resolve("log.bin");
+        CliRun.Result r = CliRun.run("run", shim.toString(), "--esp", tmp.resolve("esp").toString(), "--seed", "1", "--budget", "60",
+                "--secure-boot", "--vars", Fixtures.cache().ovmfVarsMs().toString(), "--keys", "reboot\n", "--eventlog", log.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(!r.out().contains("Tcg2.HashLogExtendEvent"), "no TCG2 call answered EFI_UNSUPPORTED:\n" + r.out());
+        var events = dev.efiemu.protocols.tpm.TcgLogParser.parse(Files.readAllBytes(log)).records().stream()
+                .filter(e -> e.pcr() == 4 && e.type() == 0x80000003).toList(); // EV_EFI_BOOT_SERVICES_APPLICATION
+        assertEquals(1, events.size(), "shim's measurement of GRUB");
+        Process p = new ProcessBuilder("pesign", "--hash", "--in=" + tmp.resolve("esp/EFI/debian/grubx64.efi"), "--digest_type=sha256")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, out);
+        String pesign = out.replaceAll("(?s).*hash: ([0-9a-f]{64}).*", "$1");
+        assertEquals(pesign, java.util.HexFormat.of().formatHex(events.get(0).digests().get(dev.efiemu.protocols.tpm.EventLog.Bank.SHA256)));
+    }
+
     @Test
     void grubWaitingForKeysEndsTheRunInsteadOfHanging() throws Exception {
         Path shim = esp(false);
