@@ -35,6 +35,9 @@ final class LabCommand implements Callable<Integer> {
     @Option(names = "--firmware", defaultValue = "seabios", description = "seabios (a BIOS host) or ovmf (an EFI host); default ${DEFAULT-VALUE}")
     String firmware;
 
+    @Option(names = "--tpm", description = "give the guest a TPM 2.0 (a fresh swtpm on a CRB interface)")
+    boolean tpm;
+
     @Option(names = "--file", paramLabel = "GUEST=HOST", description = "put a host file into the guest (repeatable)")
     List<String> files = new ArrayList<>();
 
@@ -76,7 +79,7 @@ final class LabCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("efiemu-lab-cmd");
         try {
             Path scenario = s.write(dir.resolve("scenario.cpio"));
-            LabGuest.Machine m = new LabGuest.Machine(memory, cpu, fwType);
+            LabGuest.Machine m = new LabGuest.Machine(memory, cpu, fwType, tpm);
             System.err.println("efiemu lab: " + m.describe() + ", running: " + String.join(" ", command));
             LabGuest.Run r = new LabGuest(fx, List.of(base, app, scenario)).boot(m, append, l -> l.contains(Fixtures.MARKER),
                     Duration.ofSeconds(timeout), System.out::println);

@@ -258,4 +258,59 @@ class KexecLabIT {
         assertTrue(errorBefore(r, "disabled").contains("kexec_load_disabled"), r.report());
         assertEquals(3, r.lines("loaded=0").size(), "nothing was loaded: " + r.report());
     }
+
+    /**
+     * Measured kexec: an OVMF host with a TPM 2.0 (swtpm). efiemu measures the UKI into the host's
+     * TPM (/dev/tpmrm0) and hands the next kernel the host's event log with the new events appended.
+     * The kexec'd kernel's PCR 11 is what systemd-stub's section measurements give from the first
+     * boot's PCR 11, and its event log (printed by the marker init) replays to its PCRs.
+     */
+    @Test
+    void measuredKexecIntoTheHostsTpm(@TempDir Path tmp) throws Exception {
+        LabGuest.Machine m = new LabGuest.Machine("3G", INTEL, LabGuest.Firmware.OVMF).withTpm();
+        Scenario s = new Scenario()
+                .file("/payload/uki.efi", fx.uki())
+                .run("""
+                        echo "LAB-PCR11-BEFORE $(cat /sys/class/tpm/tpm0/pcr-sha256/11)"
+                        echo "LAB-HOST-LOG $(wc -c < /sys/kernel/security/tpm0/binary_bios_measurements)"
+                        efiemu kexec /payload/uki.efi --tpm /dev/tpmrm0 --seed 5 --exec
+                        echo "LAB-FAIL: efiemu kexec --exec returned (exit $?)"
+                        """);
+        LabGuest.Run r = boot(tmp, "measured-uki-intel-efi-tpm-3g", s, m, "quiet");
+        assertKexeced(r, m, "GenuineIntel");
+        assertFalse(r.lines("tpm:            TPM 2.0 at /dev/tpmrm0").isEmpty(), r.report());
+        String before = r.lines("LAB-PCR11-BEFORE ").get(0).replaceAll(".*LAB-PCR11-BEFORE ", "").strip().toLowerCase();
+        String after = r.lines("EFIEMU-PCR11 sha256 ").get(0).replaceAll(".*EFIEMU-PCR11 sha256 ", "").strip().toLowerCase();
+        // PCR 11 = before extended with systemd-stub's section measurements (name, then contents, per section)
+        var sections = dev.efiemu.loader.uki.UkiSections.of(dev.efiemu.loader.pe.PeImage.parse(fx.uki()));
+        byte[] pcr = java.util.HexFormat.of().parseHex(before);
+        var sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (String name : dev.efiemu.session.Pcr11Prediction.SECTIONS) {
+            var content = sections.content(name);
+            if (content.isEmpty()) continue;
+            for (byte[] data : List.of((name + "\0").getBytes(java.nio.charset.StandardCharsets.US_ASCII), content.get())) {
+                byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(data);
+                sha.update(pcr);
+                sha.update(digest);
+                pcr = sha.digest();
+            }
+        }
+        assertEquals(java.util.HexFormat.of().formatHex(pcr), after, "PCR 11 after the kexec\n" + r.report());
+        // the next kernel's event log replays to its PCR 11, and it begins with the host's log
+        List<String> t = r.transcript();
+        int b = t.indexOf("EFIEMU-TPMLOG-BEGIN"), e = t.indexOf("EFIEMU-TPMLOG-END");
+        assertTrue(b >= 0 && e > b, "the kexec'd kernel printed its event log: " + r.report());
+        byte[] log = java.util.Base64.getDecoder().decode(String.join("", t.subList(b + 1, e)).strip());
+        Path logFile = Files.write(tmp.resolve("kexeced.log"), log);
+        Process p = new ProcessBuilder("tpm2_eventlog", logFile.toString()).start();
+        String replay = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, new String(p.getErrorStream().readAllBytes()));
+        String sha256 = replay.substring(replay.indexOf("pcrs:"));
+        sha256 = sha256.substring(sha256.indexOf("sha256:"));
+        Matcher pcr11 = Pattern.compile("\\n\\s*11\\s*:\\s*0x([0-9A-Fa-f]{64})").matcher(sha256);
+        assertTrue(pcr11.find(), replay);
+        assertEquals(after, pcr11.group(1).toLowerCase(), "the log replays to PCR 11");
+        int hostLog = Integer.parseInt(r.lines("LAB-HOST-LOG ").get(0).replaceAll(".*LAB-HOST-LOG ", "").strip());
+        assertTrue(log.length > hostLog && hostLog > 0, "the host's log (" + hostLog + " bytes) continued: " + log.length + " bytes");
+    }
 }
