@@ -44,8 +44,9 @@ class ShimGrubTest {
     }
 
     /**
-     * shim measures GRUB into PCR 4 with HashLogExtendEvent(PE_COFF_IMAGE): the digest logged is
-     * GRUB's Authenticode SHA-256, the value pesign --hash prints.
+     * shim measures GRUB into PCR 4 with HashLogExtendEvent(PE_COFF_IMAGE), after the firmware
+     * measured shim itself: each digest logged is the image's Authenticode SHA-256, the value
+     * pesign --hash prints.
      */
     @Test
     void shimsPeCoffMeasurementOfGrubIsItsAuthenticodeDigest() throws Exception {
@@ -57,13 +58,18 @@ class ShimGrubTest {
         assertTrue(!r.out().contains("Tcg2.HashLogExtendEvent"), "no TCG2 call answered EFI_UNSUPPORTED:\n" + r.out());
         var events = dev.efiemu.protocols.tpm.TcgLogParser.parse(Files.readAllBytes(log)).records().stream()
                 .filter(e -> e.pcr() == 4 && e.type() == 0x80000003).toList(); // EV_EFI_BOOT_SERVICES_APPLICATION
-        assertEquals(1, events.size(), "shim's measurement of GRUB");
-        Process p = new ProcessBuilder("pesign", "--hash", "--in=" + tmp.resolve("esp/EFI/debian/grubx64.efi"), "--digest_type=sha256")
-                .redirectErrorStream(true).start();
+        // the firmware's measurement of shim (LoadImage), then shim's of GRUB (PE_COFF_IMAGE): each is the PE's Authenticode digest
+        assertEquals(2, events.size(), "shim and GRUB in PCR 4");
+        var sha256 = dev.efiemu.protocols.tpm.EventLog.Bank.SHA256;
+        assertEquals(pesign(shim), java.util.HexFormat.of().formatHex(events.get(0).digests().get(sha256)));
+        assertEquals(pesign(tmp.resolve("esp/EFI/debian/grubx64.efi")), java.util.HexFormat.of().formatHex(events.get(1).digests().get(sha256)));
+    }
+
+    static String pesign(Path file) throws Exception {
+        Process p = new ProcessBuilder("pesign", "--hash", "--in=" + file, "--digest_type=sha256").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes()).strip();
         assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, out);
-        String pesign = out.replaceAll("(?s).*hash: ([0-9a-f]{64}).*", "$1");
-        assertEquals(pesign, java.util.HexFormat.of().formatHex(events.get(0).digests().get(dev.efiemu.protocols.tpm.EventLog.Bank.SHA256)));
+        return out.replaceAll("(?s).*hash: ([0-9a-f]{64}).*", "$1");
     }
 
     @Test

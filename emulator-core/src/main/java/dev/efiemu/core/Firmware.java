@@ -154,6 +154,11 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
     }
 
     @Override
+    public void observeBoot(dev.efiemu.core.boot.BootObserver o) {
+        images.observe(o);
+    }
+
+    @Override
     public long createEvent(java.util.function.BooleanSupplier ready) {
         return events.createFirmwareEvent(ready);
     }
@@ -192,6 +197,7 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
         return machine.run(() -> {
             LoadedImageRecord rec = images.load(file, name, 0, deviceHandle, devicePath);
             if (cmdline != null) images.setLoadOptions(rec, cmdline);
+            for (var o : images.observers()) o.readyToBoot();
             return images.start(rec, 0, 0);
         });
     }

@@ -78,4 +78,7 @@ public interface ProtocolHost {
      * with the device's own path and continues with file path nodes. Each device serves its own.
      */
     void serveFiles(Handle device, ImageServices.FileReader files);
+
+    /** Tells {@code o} about images loaded, ReadyToBoot and ExitBootServices (measured boot). */
+    void observeBoot(dev.efiemu.core.boot.BootObserver o);
 }

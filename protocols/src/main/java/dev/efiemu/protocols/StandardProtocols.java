@@ -2,6 +2,7 @@ package dev.efiemu.protocols;
 
 import dev.efiemu.protocols.tpm.EventLog;
 import dev.efiemu.core.Firmware;
+import dev.efiemu.core.efi.Guids;
 
 /** The protocols every efiemu machine has, wired into the system table: consoles, RNG, TCG2 (the virtual TPM's SHA-1 and SHA-256 banks, or a real TPM's), and the Linux initrd when given. */
 public final class StandardProtocols {
@@ -15,7 +16,12 @@ public final class StandardProtocols {
         fw.tables().setConsoles(conIn.handle().address(), conIn.iface(), conOut.handle().address(), conOut.iface(),
                 conOut.handle().address(), conOut.iface());
         new RngProtocol(fw, fw.config().seed());
+        // A UEFI 2.x firmware with Secure Boot support, not enforcing and with no PK enrolled (as
+        // OVMF without keys): SecureBoot=0, SetupMode=1. --secure-boot and --vars change them.
+        fw.variables().put("SecureBoot", Guids.GLOBAL_VARIABLE, SecureBoot.BS_RT, new byte[] {0});
+        fw.variables().put("SetupMode", Guids.GLOBAL_VARIABLE, SecureBoot.BS_RT, new byte[] {1});
         tcg2 = new Tcg2Protocol(fw, log);
+        FirmwareMeasurements.install(fw, tcg2);
         if (initrd != null) new InitrdLoadFile2(fw, initrd);
     }
 

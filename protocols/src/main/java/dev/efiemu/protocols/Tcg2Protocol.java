@@ -1,6 +1,7 @@
 package dev.efiemu.protocols;
 
 import dev.efiemu.protocols.tpm.EventLog;
+import dev.efiemu.protocols.tpm.TcgLogParser;
 import dev.efiemu.protocols.tpm.TpmException;
 import dev.efiemu.core.ProtocolHost;
 import dev.efiemu.core.efi.Guids;
@@ -29,6 +30,8 @@ public final class Tcg2Protocol {
     private final EventLog log;
     private final java.util.List<String> deviceErrors = new java.util.ArrayList<>();
     private final long logArea;
+    private final long logCapacity;
+    private final dev.efiemu.core.memory.GuestMemory mem;
     private final long finalTable;
     private long lastEntry;
     private boolean logRetrieved;
@@ -36,8 +39,13 @@ public final class Tcg2Protocol {
 
     public Tcg2Protocol(ProtocolHost host, EventLog log) {
         this.log = log;
-        logArea = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, LOG_AREA);
-        host.memory().write(logArea, log.bytes());
+        this.mem = host.memory();
+        byte[] start = log.bytes();
+        logCapacity = Math.max(LOG_AREA, start.length + LOG_AREA / 2);
+        logArea = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, logCapacity);
+        host.memory().write(logArea, start);
+        var records = TcgLogParser.parse(start).records();
+        if (!records.isEmpty()) lastEntry = logArea + records.get(records.size() - 1).offset(); // a continued log's last event
         // EFI_TCG2_FINAL_EVENTS_TABLE {u64 Version = 1; u64 NumberOfEvents; events...} (§6.7.1)
         finalTable = host.allocatePool(MemoryType.ACPI_NVS, FINAL_AREA);
         host.memory().u64(finalTable, 1);
@@ -179,18 +187,40 @@ public final class Tcg2Protocol {
             c.note("TPM: " + e.getMessage());
             return Status.DEVICE_ERROR;
         }
-        if (logIt) {
-            long at = logArea + log.bytes().length - rec.length;
-            if (log.bytes().length > LOG_AREA) return Status.OUT_OF_RESOURCES;
-            mem.write(at, rec);
-            lastEntry = at;
-            if (logRetrieved && finalUsed + rec.length <= FINAL_AREA) {
-                mem.write(finalTable + finalUsed, rec);
-                finalUsed += rec.length;
-                mem.u64(finalTable + 8, mem.u64(finalTable + 8) + 1);
-            }
-        }
+        if (logIt && !appendToGuestLog(rec)) return Status.OUT_OF_RESOURCES;
         c.note(String.format("PCR %d type %d, %d bytes", pcr, type, len));
         return Status.SUCCESS;
+    }
+
+    /**
+     * Copies a record just logged into the log area the payload reads (GetEventLog), and into the
+     * final-events table once the payload has retrieved the log (§6.7.1); false when the area is full.
+     */
+    private boolean appendToGuestLog(byte[] rec) {
+        long at = logArea + log.bytes().length - rec.length;
+        if (log.bytes().length > logCapacity) return false;
+        mem.write(at, rec);
+        lastEntry = at;
+        if (logRetrieved && finalUsed + rec.length <= FINAL_AREA) {
+            mem.write(finalTable + finalUsed, rec);
+            finalUsed += rec.length;
+            mem.u64(finalTable + 8, mem.u64(finalTable + 8) + 1);
+        }
+        return true;
+    }
+
+    /**
+     * An event the firmware itself measures (PCR 0-7 configuration, separators, images, ExitBootServices):
+     * extended into the TPM and logged like a payload's. A TPM failure is recorded for the summary.
+     *
+     * @param digests one per bank, or null to hash {@code data} in every bank
+     */
+    public void firmwareEvent(int pcr, int type, byte[] data, java.util.Map<EventLog.Bank, byte[]> digests, byte[] eventData) {
+        try {
+            byte[] rec = digests != null ? log.extend(pcr, type, digests, eventData, true) : log.measure(pcr, type, data, eventData, true);
+            appendToGuestLog(rec);
+        } catch (TpmException e) {
+            deviceErrors.add(e.getMessage());
+        }
     }
 }

@@ -24,6 +24,11 @@ public record FirmwareKeys(SecureBoot secureBoot, Path ownStore) {
                     throw new BootError("--vars " + vars + ": " + e.getMessage());
                 }
                 SecureBoot.importVariables(fw, ovmf);
+                if (fw.variables().get("PK", dev.efiemu.core.efi.Guids.GLOBAL_VARIABLE) != null) {
+                    // a platform key is enrolled: user mode (SetupMode is volatile, the store does not hold it)
+                    fw.variables().put("SetupMode", dev.efiemu.core.efi.Guids.GLOBAL_VARIABLE,
+                            dev.efiemu.core.runtime.VariableStore.BOOTSERVICE_ACCESS | dev.efiemu.core.runtime.VariableStore.RUNTIME_ACCESS, new byte[] {0});
+                }
             } else {
                 own = vars;
                 VariableFile.load(vars, fw.variables());

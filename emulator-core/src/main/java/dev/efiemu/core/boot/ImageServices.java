@@ -73,6 +73,18 @@ public final class ImageServices {
      * own device path and continues with media file path nodes (UEFI spec §10.3.5.4) names a file
      * of {@code files}. Each device serves its own paths; the longest matching device path wins.
      */
+    private final java.util.List<BootObserver> observers = new java.util.ArrayList<>();
+
+    /** Tells {@code o} about every image loaded and about ExitBootServices from now on. */
+    public void observe(BootObserver o) {
+        observers.add(o);
+    }
+
+    /** The observers, for the boot manager's ReadyToBoot. */
+    public java.util.List<BootObserver> observers() {
+        return java.util.List.copyOf(observers);
+    }
+
     public void serveFiles(Handle device, FileReader files) {
         fileDevices.put(device.address(), files);
     }
@@ -243,6 +255,8 @@ public final class ImageServices {
                 pe.subsystem(), li, pages);
         images.add(rec);
         log.debug("loaded {} at 0x{} entry 0x{}", name, Long.toHexString(base), Long.toHexString(rec.entry()));
+        DevicePath measuredPath = devicePath == null ? null : fullPath != 0 ? DevicePath.read(mem, fullPath) : devicePath;
+        for (BootObserver o : observers) o.imageLoaded(file, rec, measuredPath);
         return rec;
     }
 
@@ -326,6 +340,7 @@ public final class ImageServices {
             return Status.INVALID_PARAMETER;
         }
         events.signalGroup(Guids.EVENT_GROUP_EXIT_BOOT_SERVICES);
+        for (BootObserver o : observers) o.exitBootServices();
         m.endBootServices();
         Map<String, Long> config = new LinkedHashMap<>();
         tables.configTables().forEach((g, a) -> config.put(Guids.name(g), a));
