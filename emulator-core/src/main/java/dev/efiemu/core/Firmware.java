@@ -195,9 +195,10 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
      */
     public RunOutcome runPayload(byte[] file, String name, String cmdline, long deviceHandle, DevicePath devicePath) {
         return machine.run(() -> {
+            // As a boot manager boots a boot option (edk2 EfiBootManagerBoot): ReadyToBoot, then LoadImage, then StartImage.
+            for (var o : images.observers()) o.readyToBoot();
             LoadedImageRecord rec = images.load(file, name, 0, deviceHandle, devicePath);
             if (cmdline != null) images.setLoadOptions(rec, cmdline);
-            for (var o : images.observers()) o.readyToBoot();
             return images.start(rec, 0, 0);
         });
     }

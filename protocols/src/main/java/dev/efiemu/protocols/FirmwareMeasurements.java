@@ -28,6 +28,8 @@ import java.util.Map;
  *       (UEFI_VARIABLE_DATA, measured whole, empty when absent) and the PCR 7 separator, before the
  *       first image; at ReadyToBoot PCR 4 EV_EFI_ACTION "Calling EFI Application from Boot Option"
  *       and the separators of PCRs 0-6;
+ *   <li>PCR 7 EV_EFI_VARIABLE_AUTHORITY for each db certificate that let an image run under
+ *       Secure Boot, before that image's PCR 4 event;
  *   <li>always (what a firmware adds after boot): PCR 4 EV_EFI_BOOT_SERVICES_APPLICATION for every
  *       image loaded (the PE's Authenticode digest; UEFI_IMAGE_LOAD_EVENT with its device path),
  *       and at ExitBootServices PCR 5 EV_EFI_ACTION "Exit Boot Services Invocation" and
@@ -37,13 +39,15 @@ import java.util.Map;
 public final class FirmwareMeasurements implements BootObserver {
     static final int EV_SEPARATOR = 4, EV_S_CRTM_VERSION = 8;
     static final int EV_EFI_VARIABLE_DRIVER_CONFIG = 0x80000001, EV_EFI_BOOT_SERVICES_APPLICATION = 0x80000003,
-            EV_EFI_ACTION = 0x80000007;
+            EV_EFI_ACTION = 0x80000007, EV_EFI_VARIABLE_AUTHORITY = 0x800000e0;
     static final String VERSION = "efiemu 0.1.0";
 
     private final Tcg2Protocol tcg2;
     private final VariableStore variables;
     private final boolean fresh;
     private boolean pcr7Measured;
+    private final java.util.Set<String> authorities = new java.util.HashSet<>();
+    private final java.util.List<byte[]> pendingAuthority = new java.util.ArrayList<>();
     private boolean readied;
 
     private FirmwareMeasurements(Tcg2Protocol tcg2, VariableStore variables, boolean fresh) {
@@ -100,9 +104,37 @@ public final class FirmwareMeasurements implements BootObserver {
         tcg2.firmwareEvent(pcr, EV_EFI_ACTION, ascii, null, ascii);
     }
 
+    /**
+     * Secure Boot let an image run because this db certificate vouches for it: PCR 7
+     * EV_EFI_VARIABLE_AUTHORITY, UEFI_VARIABLE_DATA of db whose data is the EFI_SIGNATURE_DATA
+     * {owner, certificate}, once per certificate (edk2 DxeImageVerificationLib). The boot manager's
+     * check of the payload comes before the run: its event waits for the payload's load.
+     */
+    public void authority(byte[] certificate, Guid owner) {
+        String key = java.util.HexFormat.of().formatHex(certificate);
+        if (!authorities.add(key)) return;
+        byte[] sigData = new byte[16 + certificate.length];
+        System.arraycopy(owner.toBytes(), 0, sigData, 0, 16);
+        System.arraycopy(certificate, 0, sigData, 16, certificate.length);
+        pendingAuthority.add(sigData);
+        if (pcr7Measured) flushAuthorities();
+    }
+
+    private void flushAuthorities() {
+        for (byte[] sigData : pendingAuthority) {
+            byte[] unicode = "db".getBytes(StandardCharsets.UTF_16LE);
+            ByteBuffer b = ByteBuffer.allocate(16 + 8 + 8 + unicode.length + sigData.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.put(Guids.IMAGE_SECURITY_DATABASE.toBytes()).putLong(2).putLong(sigData.length).put(unicode).put(sigData);
+            byte[] data = b.array();
+            tcg2.firmwareEvent(7, EV_EFI_VARIABLE_AUTHORITY, data, null, data);
+        }
+        pendingAuthority.clear();
+    }
+
     @Override
     public void imageLoaded(byte[] file, LoadedImageRecord image, DevicePath fullPath) {
         measureSecureBootPolicy();
+        flushAuthorities();
         Map<EventLog.Bank, byte[]> digests = new LinkedHashMap<>();
         long linkTime;
         try {

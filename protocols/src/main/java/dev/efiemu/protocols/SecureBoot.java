@@ -38,7 +38,11 @@ public final class SecureBoot {
             byte[] db = signatureList(store);
             if (db.length > 0) v.put("db", Guids.IMAGE_SECURITY_DATABASE, NV_BS_RT_AUTH, db);
         }
-        new Security2Arch(fw, image -> check(image, "image"));
+        new Security2Arch(fw, image -> {
+            Verdict verdict = check(image, "image");
+            if (verdict != null && verdict.trusted()) verified(verdict);
+            return verdict;
+        });
         new SecurityArch(fw);
     }
 
@@ -63,11 +67,34 @@ public final class SecureBoot {
         }
     }
 
-    /** One line like the firmware's refusal, or null when the image may run. */
+    private java.util.function.BiConsumer<byte[], Guid> authority = (cert, owner) -> { };
+
+    /**
+     * Told, for every image Secure Boot lets run because a db certificate vouches for it, that
+     * certificate (DER) and its db owner GUID: what the firmware measures as EV_EFI_VARIABLE_AUTHORITY.
+     */
+    public void onAuthority(java.util.function.BiConsumer<byte[], Guid> listener) {
+        this.authority = listener;
+    }
+
+    private void verified(Verdict v) {
+        TrustStore.Cert anchor = v.trustedAnchor();
+        if (anchor == null) return; // allowed by its hash: no certificate to name
+        try {
+            authority.accept(anchor.cert().getEncoded(), anchor.owner() != null ? anchor.owner() : EFIEMU_OWNER);
+        } catch (CertificateEncodingException e) {
+            // a certificate that parsed but does not encode: nothing to measure
+        }
+    }
+
+    /** One line like the firmware's refusal, or null when the image may run (the db certificate that vouched is reported to {@link #onAuthority}). */
     public String refusal(byte[] file, String name) {
         Verdict v = check(file, name);
         if (v == null) return "Access Denied: " + name + " is not a valid PE image";
-        if (v.trusted()) return null;
+        if (v.trusted()) {
+            verified(v);
+            return null;
+        }
         return "Access Denied: " + name + " is not signed by a key in db (" + v.status() + ": " + v.reason() + ")";
     }
 

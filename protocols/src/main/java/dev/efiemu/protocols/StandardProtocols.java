@@ -9,6 +9,7 @@ public final class StandardProtocols {
     private final ConsoleOutput conOut;
     private final ConsoleInput conIn;
     private final Tcg2Protocol tcg2;
+    private final FirmwareMeasurements measurements;
 
     private StandardProtocols(Firmware fw, byte[] initrd, String keys, EventLog log) {
         conOut = new ConsoleOutput(fw, "ConOut", fw.config().console());
@@ -21,7 +22,7 @@ public final class StandardProtocols {
         fw.variables().put("SecureBoot", Guids.GLOBAL_VARIABLE, SecureBoot.BS_RT, new byte[] {0});
         fw.variables().put("SetupMode", Guids.GLOBAL_VARIABLE, SecureBoot.BS_RT, new byte[] {1});
         tcg2 = new Tcg2Protocol(fw, log);
-        FirmwareMeasurements.install(fw, tcg2);
+        measurements = FirmwareMeasurements.install(fw, tcg2);
         if (initrd != null) new InitrdLoadFile2(fw, initrd);
     }
 
@@ -37,6 +38,11 @@ public final class StandardProtocols {
 
     public ConsoleOutput conOut() {
         return conOut;
+    }
+
+    /** What the firmware itself measures (Secure Boot reports its authorities here). */
+    public FirmwareMeasurements measurements() {
+        return measurements;
     }
 
     /** The virtual TPM's protocol: its event log and PCRs. */

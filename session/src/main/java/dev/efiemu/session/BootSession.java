@@ -94,6 +94,7 @@ public final class BootSession implements AutoCloseable {
             StandardProtocols std = StandardProtocols.install(fw, initrd, r.keys(), log);
             FirmwareKeys keys = FirmwareKeys.apply(fw, r.vars(), r.secureBoot(), r.db(), r.dbx());
             if (keys.secureBoot() != null) {
+                keys.secureBoot().onAuthority(std.measurements()::authority);
                 String refusal = keys.secureBoot().refusal(file, r.payload().getFileName().toString());
                 if (refusal != null) throw new BootError(refusal);
             }

@@ -168,6 +168,7 @@ public final class Authenticode {
             }
             if (!anchor.cert().equals(chain.get(chain.size() - 1))) d.chain.add(anchor.subject());
             d.trustedBy = anchor.subject() + " (" + anchor.source() + ")";
+            d.anchor = anchor;
             return d.done();
         } catch (IOException | CMSException | CertificateException | OperatorCreationException | RuntimeException e) {
             return d.fail("malformed PKCS#7 signature: " + oneLine(e));
@@ -225,6 +226,7 @@ public final class Authenticode {
     private static final class Draft {
         final WinCertificate wc;
         String digestAlgorithm, signedDigest, signerSubject, signerIssuer, signerSerial, trustedBy, revokedBy;
+        TrustStore.Cert anchor;
         boolean digestMatches, signatureValid;
         final List<String> certificates = new ArrayList<>(), chain = new ArrayList<>();
 
@@ -243,7 +245,7 @@ public final class Authenticode {
         private Verdict.SignatureCheck build(String problem) {
             return new Verdict.SignatureCheck(wc.index(), wc.fileOffset(), wc.typeName(), digestAlgorithm, signedDigest, digestMatches,
                     signatureValid, signerSubject, signerIssuer, signerSerial, List.copyOf(certificates), List.copyOf(chain), trustedBy,
-                    revokedBy, problem);
+                    revokedBy, problem, anchor);
         }
     }
 }

@@ -26,7 +26,12 @@ import java.util.regex.Pattern;
  */
 public final class TrustStore {
     /** A certificate with where it came from, e.g. "OVMF_VARS_4M.ms.fd db". */
-    public record Cert(X509Certificate cert, String source) {
+    public record Cert(X509Certificate cert, String source, dev.efiemu.loader.Guid owner) {
+        /** A certificate given as PEM/DER: no signature-list owner. */
+        public Cert(X509Certificate cert, String source) {
+            this(cert, source, null);
+        }
+
         public String subject() { return cert.getSubjectX500Principal().getName(); }
     }
 
@@ -170,7 +175,7 @@ public final class TrustStore {
 
         private void addEsl(byte[] b, String source, List<Cert> certs, List<Hash> hashes) {
             for (SignatureList s : SignatureList.parse(b)) {
-                if (s.type().equals(SignatureList.CERT_X509)) certs.add(new Cert(certificate(s.data()), source));
+                if (s.type().equals(SignatureList.CERT_X509)) certs.add(new Cert(certificate(s.data()), source, s.owner()));
                 else if (s.type().equals(SignatureList.CERT_SHA256) && s.data().length == 32) hashes.add(new Hash("SHA-256", s.data(), source));
                 else if (s.type().equals(SignatureList.CERT_SHA1) && s.data().length == 20) hashes.add(new Hash("SHA-1", s.data(), source));
                 else if (s.type().equals(SignatureList.CERT_X509_SHA256) && s.data().length >= 32) {

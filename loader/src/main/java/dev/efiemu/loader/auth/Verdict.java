@@ -28,6 +28,13 @@ public record Verdict(Status status, String reason, String sha256, String sha1, 
         return status == Status.TRUSTED;
     }
 
+    /** The db certificate that made the image trusted (the first trusted signature's anchor), or null (trusted by hash, or not trusted). */
+    public TrustStore.Cert trustedAnchor() {
+        if (!trusted()) return null;
+        for (SignatureCheck c : signatures) if (c.trusted() && c.anchor() != null) return c.anchor();
+        return null;
+    }
+
     /**
      * One signature.
      *
@@ -42,11 +49,12 @@ public record Verdict(Status status, String reason, String sha256, String sha1, 
      * @param trustedBy       the anchor ("subject (source)") that makes it trusted, or null
      * @param revokedBy       the dbx entry that forbids it, or null
      * @param problem         why this signature does not make the image trusted, or null
+     * @param anchor          the allowed (db) certificate it chains to, or null
      */
     public record SignatureCheck(int index, long fileOffset, String certificateType, String digestAlgorithm, String signedDigest,
                                  boolean digestMatches, boolean signatureValid, String signerSubject, String signerIssuer,
                                  String signerSerial, List<String> certificates, List<String> chain, String trustedBy,
-                                 String revokedBy, String problem) {
+                                 String revokedBy, String problem, TrustStore.Cert anchor) {
         public boolean trusted() {
             return problem == null && trustedBy != null;
         }

@@ -93,7 +93,7 @@ public final class EspDevice {
     }
 
     /** The partition GUID: derived from the ESP directory's path, so it is stable for an ESP. */
-    static Guid partitionUuid(EspSandbox esp) {
+    public static Guid partitionUuid(EspSandbox esp) {
         return Guid.nameBased(("efiemu-esp:" + esp.root()).getBytes(StandardCharsets.UTF_8));
     }
 
