@@ -30,7 +30,8 @@ import java.util.Map;
  *       and the separators of PCRs 0-6;
  *   <li>PCR 7 EV_EFI_VARIABLE_AUTHORITY for each db certificate that let an image run under
  *       Secure Boot, before that image's PCR 4 event;
- *   <li>always (what a firmware adds after boot): PCR 4 EV_EFI_BOOT_SERVICES_APPLICATION for every
+ *   <li>always (what a firmware adds after boot): PCR 5 EV_EFI_GPT_EVENT (UEFI_GPT_DATA) the first
+ *       time an image is loaded from a partition of the disk efiemu serves; PCR 4 EV_EFI_BOOT_SERVICES_APPLICATION for every
  *       image loaded (the PE's Authenticode digest; UEFI_IMAGE_LOAD_EVENT with its device path),
  *       and at ExitBootServices PCR 5 EV_EFI_ACTION "Exit Boot Services Invocation" and
  *       "Exit Boot Services Returned with Success".
@@ -39,7 +40,7 @@ import java.util.Map;
 public final class FirmwareMeasurements implements BootObserver {
     static final int EV_SEPARATOR = 4, EV_S_CRTM_VERSION = 8;
     static final int EV_EFI_VARIABLE_DRIVER_CONFIG = 0x80000001, EV_EFI_BOOT_SERVICES_APPLICATION = 0x80000003,
-            EV_EFI_ACTION = 0x80000007, EV_EFI_VARIABLE_AUTHORITY = 0x800000e0;
+            EV_EFI_GPT_EVENT = 0x80000006, EV_EFI_ACTION = 0x80000007, EV_EFI_VARIABLE_AUTHORITY = 0x800000e0;
     static final String VERSION = "efiemu 0.1.0";
 
     private final Tcg2Protocol tcg2;
@@ -48,6 +49,8 @@ public final class FirmwareMeasurements implements BootObserver {
     private boolean pcr7Measured;
     private final java.util.Set<String> authorities = new java.util.HashSet<>();
     private final java.util.List<byte[]> pendingAuthority = new java.util.ArrayList<>();
+    private byte[] gpt;
+    private boolean gptMeasured;
     private boolean readied;
 
     private FirmwareMeasurements(Tcg2Protocol tcg2, VariableStore variables, boolean fresh) {
@@ -131,10 +134,20 @@ public final class FirmwareMeasurements implements BootObserver {
         pendingAuthority.clear();
     }
 
+    /** The GPT of the disk efiemu serves (UEFI_GPT_DATA), measured into PCR 5 when an image is first loaded from a GPT partition. */
+    public void servedDisk(byte[] gptData) {
+        this.gpt = gptData;
+    }
+
     @Override
     public void imageLoaded(byte[] file, LoadedImageRecord image, DevicePath fullPath) {
         measureSecureBootPolicy();
         flushAuthorities();
+        if (gpt != null && !gptMeasured && fullPath != null
+                && fullPath.nodes().stream().anyMatch(n -> n.type() == 4 && n.subType() == 1)) { // Media / Hard Drive
+            gptMeasured = true; // edk2 DxeTpm2MeasureBootLib: once per boot, before the image
+            tcg2.firmwareEvent(5, EV_EFI_GPT_EVENT, gpt, null, gpt);
+        }
         Map<EventLog.Bank, byte[]> digests = new LinkedHashMap<>();
         long linkTime;
         try {

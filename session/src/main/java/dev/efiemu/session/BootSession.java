@@ -144,6 +144,7 @@ public final class BootSession implements AutoCloseable {
         long t1 = System.nanoTime();
         try {
             EspDevice.Placement where = EspDevice.servePayload(fw, request.esp(), request.espWritable(), request.payload(), request.espDisk());
+            if (where.gpt() != null) std.measurements().servedDisk(where.gpt());
             outcome = fw.runPayload(payload, request.payload().getFileName().toString(), request.cmdline(), where.device(),
                     DevicePath.filePath(where.path()));
         } catch (ImageServices.LoadFailure e) {

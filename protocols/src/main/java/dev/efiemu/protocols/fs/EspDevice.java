@@ -46,7 +46,17 @@ public final class EspDevice {
     }
 
     /** Where the payload lives on the ESP: the device handle and its path there ("\\EFI\\Linux\\uki.efi"). */
-    public record Placement(long device, String path) {}
+    /**
+     * Where the payload is served from.
+     *
+     * @param gpt the disk's UEFI_GPT_DATA (header and used entries) when the ESP is also a GPT disk,
+     *            for the firmware's PCR 5 EV_EFI_GPT_EVENT; else null
+     */
+    public record Placement(long device, String path, byte[] gpt) {
+        public Placement(long device, String path) {
+            this(device, path, null);
+        }
+    }
 
     /**
      * Serves {@code espDir} as the payload's device: a payload inside the ESP keeps its path; one
@@ -88,8 +98,40 @@ public final class EspDevice {
         new DiskIo(host, diskHandle, new BlockIo(host, diskHandle, img.image(), 0, java.nio.file.Files.size(img.image()), false));
         EspDevice dev = new EspDevice(host, sandbox, img.fatSectors());
         new DiskIo(host, dev.handle(), new BlockIo(host, dev.handle(), img.image(), img.fatStart() * 512, img.fatSectors() * 512, true));
+        byte[] gpt = gptData(img.image());
         FatImage.release(img); // both devices hold it open: nothing stays in the temporary directory
-        return new Placement(dev.handle().address(), path);
+        return new Placement(dev.handle().address(), path, gpt);
+    }
+
+    /**
+     * UEFI_GPT_DATA (TCG PC Client PFP §10.4.4): the GPT header (LBA 1, HeaderSize bytes), the number
+     * of partitions in use, and those EFI_PARTITION_ENTRYs — what the firmware measures into PCR 5.
+     */
+    static byte[] gptData(java.nio.file.Path image) throws java.io.IOException {
+        try (var f = new java.io.RandomAccessFile(image.toFile(), "r")) {
+            byte[] header = new byte[512];
+            f.seek(512);
+            f.readFully(header);
+            var h = java.nio.ByteBuffer.wrap(header).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            int headerSize = h.getInt(12);
+            long entriesLba = h.getLong(72);
+            int count = h.getInt(80), entrySize = h.getInt(84);
+            var used = new java.io.ByteArrayOutputStream();
+            int n = 0;
+            byte[] entry = new byte[entrySize];
+            for (int i = 0; i < count; i++) {
+                f.seek(entriesLba * 512 + (long) i * entrySize);
+                f.readFully(entry);
+                boolean empty = true;
+                for (int j = 0; j < 16; j++) empty &= entry[j] == 0;
+                if (empty) continue;
+                used.write(entry);
+                n++;
+            }
+            var out = java.nio.ByteBuffer.allocate(headerSize + 8 + used.size()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            out.put(header, 0, headerSize).putLong(n).put(used.toByteArray());
+            return out.array();
+        }
     }
 
     /** The partition GUID: derived from the ESP directory's path, so it is stable for an ESP. */
