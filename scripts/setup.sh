@@ -32,6 +32,10 @@ declare -A need=(
   [qemu-system-x86_64]=qemu-system-x86 [llvm-readelf-14]=llvm-14
   [/lib/systemd/systemd-measure]=systemd [tpm2_eventlog]=tpm2-tools [readelf]=binutils
   [/usr/sbin/mkfs.vfat]=dosfstools [mcopy]=mtools
+  # arm64: the zboot kernels built from Debian's sources (fixtures), their hand-off booted in QEMU
+  [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu [make]=make [flex]=flex [bison]=bison [bc]=bc [xz]=xz-utils
+  [/usr/src/linux-source-6.1.tar.xz]=linux-source-6.1 [/usr/src/linux-source-6.12.tar.xz]=linux-source-6.12
+  [/usr/aarch64-linux-gnu/lib/libc.a]=libc6-dev-arm64-cross [qemu-system-aarch64]=qemu-system-arm [dtc]=device-tree-compiler
 )
 missing=()
 for k in "${!need[@]}"; do

@@ -39,7 +39,7 @@ class MutatedHeadersTest {
         Fixtures f = fx();
         store = TrustStore.builder().addVarsFile(f.ovmfVarsMs()).addShimVendorCert(f.shim()).build();
         List<Path> sources = List.of(f.cloudKernel(), f.shim(), f.grub(), f.systemdStub(), f.uki(), f.signedUki(),
-                f.zbootGzip(), f.zbootZstd(), f.arm64Image(), f.ovmfVarsMs());
+                f.zboot("6.1", "zstd"), f.zboot("6.12", "gzip"), f.arm64Image(), f.ovmfVarsMs());
         Random r = new Random(0x5eed);
         int variants = 0, parsed = 0;
         long t0 = System.nanoTime();
