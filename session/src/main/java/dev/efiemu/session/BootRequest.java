@@ -12,8 +12,10 @@ import java.util.List;
  * @param payload      the EFI application (UKI, EFI-stub kernel, shim, ...)
  * @param initrd       served through the LINUX_EFI_INITRD_MEDIA LoadFile2 device path, or null
  * @param cmdline      the payload's LoadOptions, or null
- * @param memmap       {@code q35} (with {@code memoryBytes}), {@code host} (this machine: kexec), or a /proc/iomem-format file
- * @param memoryBytes  RAM of the q35 preset
+ * @param memmap       {@code qemu}: QEMU's machine for the payload's architecture (q35 + SeaBIOS, or virt; with
+ *                     {@code memoryBytes}), {@code q35} or {@code virt} by name, {@code host} (this machine: kexec),
+ *                     or a /proc/iomem-format file
+ * @param memoryBytes  RAM of the QEMU presets
  * @param seed         makes the run reproducible (RNG, clock, TSC, allocations), or null
  * @param budgetMillis wall time after which a runaway guest is ended with a report (0 = none)
  * @param esp          a directory served as the EFI system partition, or null (the payload's own directory is then served read-only)
@@ -25,62 +27,68 @@ import java.util.List;
  * @param db           allowed certificates / signature lists
  * @param dbx          forbidden certificates / hashes
  * @param console      where the payload's console output goes
+ * @param dtb          a flattened device tree installed as the EFI DTB configuration table (AArch64), or null;
+ *                     with the {@code qemu} memory map its memory nodes are the machine's RAM
  */
 public record BootRequest(Path payload, Path initrd, String cmdline, String memmap, long memoryBytes, Long seed,
                           long budgetMillis, Path esp, boolean espWritable, boolean espDisk, String keys, Path vars,
-                          boolean secureBoot, List<Path> db, List<Path> dbx, PrintStream console) {
+                          boolean secureBoot, List<Path> db, List<Path> dbx, PrintStream console, Path dtb) {
     public BootRequest {
         db = List.copyOf(db);
         dbx = List.copyOf(dbx);
     }
 
-    /** A request for {@code payload} with the defaults of {@code efiemu run}: q35 with 1 GiB, a 120 s budget, console to stdout. */
+    /** A request for {@code payload} with the defaults of {@code efiemu run}: QEMU's machine with 1 GiB, a 120 s budget, console to stdout. */
     public static BootRequest of(Path payload) {
-        return new BootRequest(payload, null, null, "q35", 1L << 30, null, 120_000, null, false, false, null, null, false,
-                List.of(), List.of(), System.out);
+        return new BootRequest(payload, null, null, "qemu", 1L << 30, null, 120_000, null, false, false, null, null, false,
+                List.of(), List.of(), System.out, null);
     }
 
     public BootRequest withInitrd(Path p) {
-        return new BootRequest(payload, p, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, p, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withCmdline(String c) {
-        return new BootRequest(payload, initrd, c, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, c, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withMemmap(String m) {
-        return new BootRequest(payload, initrd, cmdline, m, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, m, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withMemory(long bytes) {
-        return new BootRequest(payload, initrd, cmdline, memmap, bytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, bytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withSeed(Long s) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, s, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, s, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withBudget(long millis) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, millis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, millis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withEsp(Path dir, boolean writable, boolean disk) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, dir, writable, disk, keys, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, dir, writable, disk, keys, vars, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withKeys(String k) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, k, vars, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, k, vars, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withVariables(Path v) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, v, secureBoot, db, dbx, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, v, secureBoot, db, dbx, console, dtb);
     }
 
     public BootRequest withSecureBoot(boolean on, List<Path> allowed, List<Path> forbidden) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, on, allowed, forbidden, console);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, on, allowed, forbidden, console, dtb);
     }
 
     public BootRequest withConsole(PrintStream out) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, out);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, out, dtb);
+    }
+
+    public BootRequest withDtb(Path d) {
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, d);
     }
 }
