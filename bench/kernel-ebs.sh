@@ -2,7 +2,9 @@
 # Runs each real payload to ExitBootServices N times (default 5) with the fast engine and with
 # Debian's Unicorn 2.0.1, and prints the median wall time (whole efiemu process, JVM included)
 # and the median emulation time, side by side. Target (issue 7): the 6.1 cloud kernel under 1.5 s
-# of emulation with the fast engine.
+# of emulation with the fast engine. The arm64 rows (issue 14): Debian's arm64 Image, the real zboot
+# kernels built from linux-source-6.1 and -6.12 (gzip, zstd: the kernel's own decompressor runs in
+# the guest) and the arm64 UKIs.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 n="${1:-5}"
@@ -32,11 +34,15 @@ measure() { # engine-lib payload args...
 }
 
 printf '%-22s %12s %12s %12s %12s %8s\n' payload "fast wall" "fast emu" "2.0.1 wall" "2.0.1 emu" "emu x"
-for p in cloud generic uki; do
+a64=(--initrd "$fx/built/marker-initrd-aarch64.cpio.gz" --cmdline console=ttyAMA0)
+for p in cloud generic uki arm64-image zboot-6.1-gzip zboot-6.1-zstd zboot-6.12-gzip zboot-6.12-zstd uki-aa64 uki-aa64-zboot; do
   case $p in
     cloud) args=("$fx/x86_64/vmlinuz-cloud" --initrd "$fx/built/marker-initrd.cpio.gz" --cmdline console=ttyS0) ;;
     generic) args=("$fx/x86_64/vmlinuz-generic" --initrd "$fx/built/marker-initrd.cpio.gz" --cmdline console=ttyS0) ;;
     uki) args=("$fx/built/uki.efi") ;;
+    arm64-image) args=("$fx/aarch64/Image" "${a64[@]}") ;;
+    zboot-*) args=("$fx/built/$p.efi" "${a64[@]}") ;;
+    uki-aa64*) args=("$fx/built/$p.efi") ;;
   esac
   read -r fw fe < <(measure "${EFIEMU_FAST_LIB:-$HOME/.cache/efiemu/unicorn/2.1.4/libunicorn.so.2}" "${args[@]}")
   read -r sw se < <(measure "$slowlib" "${args[@]}")

@@ -40,6 +40,10 @@ declare -A need=(
   [/usr/sbin/mkfs.vfat]=dosfstools [mcopy]=mtools [swtpm]=swtpm [swtpm_setup]=swtpm-tools
   [jlink]=openjdk-17-jdk-headless [ldd]=libc-bin
   [pesign]=pesign [gdb]=gdb [/usr/lib/python3/dist-packages/pefile.py]=python3-pefile
+  # arm64: the zboot kernels built from Debian's sources (fixtures), their hand-off booted in QEMU
+  [aarch64-linux-gnu-gcc]=gcc-aarch64-linux-gnu [make]=make [flex]=flex [bison]=bison [bc]=bc [xz]=xz-utils
+  [/usr/src/linux-source-6.1.tar.xz]=linux-source-6.1 [/usr/src/linux-source-6.12.tar.xz]=linux-source-6.12
+  [/usr/aarch64-linux-gnu/lib/libc.a]=libc6-dev-arm64-cross [qemu-system-aarch64]=qemu-system-arm [dtc]=device-tree-compiler
 )
 missing=()
 for k in "${!need[@]}"; do

@@ -1,7 +1,8 @@
 package dev.efiemu.cli;
 
 import dev.efiemu.core.handoff.Handoff;
-import dev.efiemu.core.handoff.PvhElf;
+import dev.efiemu.core.handoff.HandoffElf;
+import dev.efiemu.cpu.Arch;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.session.AtomicFile;
 import dev.efiemu.session.BootError;
@@ -27,27 +28,33 @@ final class HandoffOutput {
         return elf != null || json != null || kexec || dryRun;
     }
 
-    static int write(BootSession session, BootReport report, Path elf, Path json, boolean kexec, boolean dryRun, PrintStream stdout)
+    /** {@code iomem}: the /proc/iomem a dry run validates against (another machine's, saved), or null for this host's. */
+    static int write(BootSession session, BootReport report, Path elf, Path json, boolean kexec, boolean dryRun, Path iomem, PrintStream stdout)
             throws IOException {
         boolean toHost = kexec || dryRun;
+        HostTables host = toHost && iomem == null ? HostTables.ofThisHost() : HostTables.none();
         Handoff h;
         try {
-            h = session.handoff(toHost ? HostTables.ofThisHost() : HostTables.none());
+            h = session.handoff(host);
         } catch (BootError e) {
             System.err.println("efiemu: " + e.getMessage());
             return 1;
         }
         if (elf != null) {
-            AtomicFile.write(elf, o -> PvhElf.write(h, o));
-            stdout.printf("hand-off:       %s (%d segments, %d MiB, PVH entry 0x%x)%n", elf, h.segments().size(), h.totalBytes() >> 20,
-                    h.entry32());
+            AtomicFile.write(elf, o -> HandoffElf.write(h, o));
+            if (h.arch() == Arch.AARCH64) {
+                stdout.printf("hand-off:       %s (%d segments, %d MiB, entry 0x%x)%n", elf, h.segments().size(), h.totalBytes() >> 20, h.entry64());
+            } else {
+                stdout.printf("hand-off:       %s (%d segments, %d MiB, PVH entry 0x%x)%n", elf, h.segments().size(), h.totalBytes() >> 20,
+                        h.entry32());
+            }
         }
         if (json != null) {
             byte[] text = manifest(h, report).getBytes(StandardCharsets.UTF_8);
             AtomicFile.write(json, o -> o.write(text));
         }
         if (toHost) {
-            KexecLoad load = KexecLoad.plan(h, HostTables.ofThisHost());
+            KexecLoad load = iomem == null ? KexecLoad.plan(h, host) : KexecLoad.plan(h, host, iomem);
             stdout.print(load.describe());
             if (!load.problems().isEmpty()) return 1;
             if (kexec) {
@@ -63,8 +70,13 @@ final class HandoffOutput {
     /** The hand-off manifest (--handoff-json): entry points, segments, saved registers, memory map. */
     static String manifest(Handoff h, BootReport report) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("entry32", hex(h.entry32()));
-        m.put("entry64", hex(h.entry64()));
+        m.put("arch", h.arch().name().toLowerCase());
+        if (h.arch() == Arch.AARCH64) {
+            m.put("entry", hex(h.entry64()));
+        } else {
+            m.put("entry32", hex(h.entry32()));
+            m.put("entry64", hex(h.entry64()));
+        }
         List<Object> segs = new ArrayList<>();
         for (Handoff.Segment s : h.segments()) segs.add(ordered("address", hex(s.address()), "size", s.bytes().length));
         m.put("segments", segs);

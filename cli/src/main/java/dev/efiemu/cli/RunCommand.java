@@ -29,7 +29,7 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--cmdline", paramLabel = "TEXT", description = "the payload's LoadOptions (UTF-16)")
     String cmdline;
 
-    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "1G", description = "RAM of the target machine (default ${DEFAULT-VALUE}; q35 layout)")
+    @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "1G", description = "RAM of the target machine (default ${DEFAULT-VALUE}; QEMU layouts)")
     String memory;
 
     @Option(names = "--seed", paramLabel = "N", description = "seed for EFI_RNG_PROTOCOL: same seed, same run")
@@ -48,14 +48,19 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--handoff-json", paramLabel = "FILE", description = "write the hand-off manifest: segments, entry points, saved registers, memory map")
     Path handoffJson;
 
-    @Option(names = {"--memmap", "--machine"}, paramLabel = "q35|host|FILE", defaultValue = "q35",
-            description = "target memory map: QEMU q35 + SeaBIOS with --memory (default), this host's RAM (for kexec), or a file in /proc/iomem format")
+    @Option(names = {"--memmap", "--machine"}, paramLabel = "qemu|q35|virt|host|FILE", defaultValue = "qemu",
+            description = "target memory map: QEMU's machine for the payload with --memory (default: q35 + SeaBIOS for x86_64, virt for AArch64, "
+                    + "or the RAM of --dtb), this host's RAM (for kexec), or a file in /proc/iomem format")
     String memmap;
+
+    @Option(names = "--dtb", paramLabel = "FILE", description = "AArch64: a device tree installed as the EFI DTB configuration table; its memory is "
+            + "the machine's RAM (QEMU: -M virt,dumpdtb=FILE; an arm64 host: /sys/firmware/fdt)")
+    Path dtb;
 
     @Option(names = "--kexec", description = "load the hand-off with kexec_load(2); then reboot into it with 'kexec -e'")
     boolean kexec;
 
-    @Option(names = "--kexec-dry-run", description = "print the kexec segments and their validation against /proc/iomem; load nothing")
+    @Option(names = "--kexec-dry-run", description = "print the kexec segments and their validation against /proc/iomem (or the --memmap FILE); load nothing")
     boolean kexecDryRun;
 
     @Option(names = "--eventlog", paramLabel = "FILE", description = "write the TCG2 event log (binary, crypto-agile) of the run")
@@ -105,8 +110,10 @@ class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if ((kexec || kexecDryRun) && !MachineLayout.isHost(memmap)) {
-            throw new InputError("--kexec and --kexec-dry-run need --memmap host: the image must be laid out in this machine's RAM");
+        boolean iomemFile = kexecDryRun && !kexec && !MachineLayout.isHost(memmap) && MachineLayout.isFile(memmap);
+        if ((kexec || kexecDryRun) && !MachineLayout.isHost(memmap) && !iomemFile) {
+            throw new InputError("--kexec and --kexec-dry-run need --memmap host: the image must be laid out in this machine's RAM"
+                    + " (a dry run also takes --memmap FILE, a machine's /proc/iomem)");
         }
         BootRequest req = request();
         PrintWriter json = null;
@@ -132,7 +139,8 @@ class RunCommand implements Callable<Integer> {
                 AtomicFile.write(eventlog, o -> o.write(bytes));
             }
             if (HandoffOutput.wanted(handoff, handoffJson, kexec, kexecDryRun)) {
-                int rc = HandoffOutput.write(session, report, handoff, handoffJson, kexec, kexecDryRun, System.out);
+                int rc = HandoffOutput.write(session, report, handoff, handoffJson, kexec, kexecDryRun, iomemFile ? Path.of(memmap) : null,
+                        System.out);
                 if (rc != 0) return rc;
             }
             if (report.outcome().fault() != null) System.err.print(report.outcome().fault().format());
@@ -146,7 +154,7 @@ class RunCommand implements Callable<Integer> {
     BootRequest request() {
         return BootRequest.of(payload).withInitrd(initrd).withCmdline(cmdline).withMemmap(memmap).withMemory(Sizes.parse(memory))
                 .withSeed(seed).withBudget(gdb != null ? 0 : budgetSeconds * 1000).withEsp(esp, espWritable, espDisk).withKeys(keys)
-                .withVariables(vars).withSecureBoot(secureBoot, db, dbx).withTpm(tpm, tpmLog);
+                .withVariables(vars).withSecureBoot(secureBoot, db, dbx).withTpm(tpm, tpmLog).withDtb(dtb);
     }
 
     static byte[] readInput(Path p, String what) {

@@ -8,6 +8,7 @@ import dev.efiemu.core.boot.ProtocolServices;
 import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.handles.DevicePath;
 import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.handoff.Aarch64Trampoline;
 import dev.efiemu.core.handoff.Trampoline;
 import dev.efiemu.core.image.ImageFile;
 import dev.efiemu.core.image.LoadedImageRecord;
@@ -44,6 +45,7 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
     private final ImageServices images;
     private final VariableStore variables = new VariableStore();
     private final Trampoline trampoline;
+    private final Aarch64Trampoline aarch64Trampoline;
 
     public Firmware(MachineConfig config, Function<byte[], ImageFile> peParser) {
         this.machine = new Machine(config);
@@ -68,14 +70,21 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
             // Filled in at the hand-off from the real machine's tables (docs/handoff.md).
             tables.reserveConfigTable(Guids.ACPI_20_TABLE);
             tables.reserveConfigTable(Guids.SMBIOS_TABLE);
+            aarch64Trampoline = null;
         } else {
             trampoline = null;
+            aarch64Trampoline = Aarch64Trampoline.reserve(machine);
         }
     }
 
-    /** The hand-off trampoline (x86_64), reserved in RuntimeServicesCode when the machine was built. */
+    /** The hand-off trampoline (x86_64), reserved in RuntimeServicesCode when the machine was built; null on AArch64. */
     public Trampoline trampoline() {
         return trampoline;
+    }
+
+    /** The AArch64 hand-off trampoline with its identity tables; null on x86_64. */
+    public Aarch64Trampoline aarch64Trampoline() {
+        return aarch64Trampoline;
     }
 
     /**

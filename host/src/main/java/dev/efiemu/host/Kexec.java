@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * kexec_load(2) and reboot(2) for an x86_64 memory image (KEXEC_ARCH_X86_64): the only place
- * efiemu touches the host kernel's boot path. Errors come back explained, not as a bare errno.
+ * kexec_load(2) and reboot(2) for a memory image of this host's architecture (KEXEC_ARCH_X86_64,
+ * KEXEC_ARCH_AARCH64): the only place efiemu touches the host kernel's boot path. Errors come back
+ * explained, not as a bare errno.
  *
  * <p>Safety net for development and CI machines, where a stray load or reboot would replace the
  * machine's kernel: when the environment variable {@value #FORBID} is set (the build sets it for
@@ -19,9 +20,23 @@ import java.util.List;
  * kexec runs only where it is not set: on the user's machine and inside the kexec lab's guest.
  */
 public final class Kexec {
-    static final long SYS_KEXEC_LOAD = 246; // x86_64
-    static final long SYS_REBOOT = 169;
     static final long KEXEC_ARCH_X86_64 = 62L << 16;
+    static final long KEXEC_ARCH_AARCH64 = 183L << 16;
+
+    /** The host architecture's syscall numbers and kexec architecture flag. */
+    record HostAbi(String arch, long kexecLoad, long reboot, long kexecArch) {
+        static HostAbi of(String osArch) {
+            return switch (osArch) {
+                case "amd64", "x86_64" -> new HostAbi("x86_64", 246, 169, KEXEC_ARCH_X86_64);
+                case "aarch64", "arm64" -> new HostAbi("aarch64", 104, 142, KEXEC_ARCH_AARCH64);
+                default -> throw new IllegalStateException("kexec: this host's architecture " + osArch + " is not supported (x86_64, aarch64)");
+            };
+        }
+
+        static HostAbi current() {
+            return of(System.getProperty("os.arch"));
+        }
+    }
     static final int LINUX_REBOOT_MAGIC1 = 0xfee1dead, LINUX_REBOOT_MAGIC2 = 672274793;
     static final int LINUX_REBOOT_CMD_KEXEC = 0x45584543;
     public static final int MAX_SEGMENTS = 16; // KEXEC_SEGMENT_MAX
@@ -45,10 +60,22 @@ public final class Kexec {
         }
     }
 
-    /** Loads the image so that the next {@code kexec -e} / {@code systemctl kexec} / {@link #exec} runs it. */
+    /** Loads an x86_64 image so that the next {@code kexec -e} / {@code systemctl kexec} / {@link #exec} runs it. */
     public static void load(long entry, List<Segment> segments) {
+        load("x86_64", entry, segments);
+    }
+
+    /**
+     * Loads an image for {@code imageArch} ("x86_64", "aarch64"), which must be this host's
+     * architecture (kexec never crosses architectures).
+     */
+    public static void load(String imageArch, long entry, List<Segment> segments) {
         if (segments.size() > MAX_SEGMENTS) throw new IllegalArgumentException("more than " + MAX_SEGMENTS + " segments");
         guard("kexec_load");
+        HostAbi abi = HostAbi.current();
+        if (!abi.arch().equals(imageArch)) {
+            throw new IllegalStateException("kexec_load: this host is " + abi.arch() + "; an " + imageArch + " image cannot be loaded here");
+        }
         LibC libc = Native.load("c", LibC.class);
         List<Memory> keep = new ArrayList<>();
         Memory table = new Memory(32L * segments.size());
@@ -64,8 +91,8 @@ public final class Kexec {
             table.setLong(32L * i + 24, memsz);
         }
         try {
-            libc.syscall(new NativeLong(SYS_KEXEC_LOAD), new NativeLong(entry), new NativeLong(segments.size()), table,
-                    new NativeLong(KEXEC_ARCH_X86_64));
+            libc.syscall(new NativeLong(abi.kexecLoad()), new NativeLong(entry), new NativeLong(segments.size()), table,
+                    new NativeLong(abi.kexecArch()));
         } catch (LastErrorException e) {
             throw new IllegalStateException(explain(e.getErrorCode(), HostState.read().lockdown(), HostState.read().loadDisabled()));
         } finally {
@@ -82,7 +109,7 @@ public final class Kexec {
         LibC libc = Native.load("c", LibC.class);
         libc.sync();
         try {
-            libc.syscall(new NativeLong(SYS_REBOOT), LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, Pointer.NULL);
+            libc.syscall(new NativeLong(HostAbi.current().reboot()), LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2, LINUX_REBOOT_CMD_KEXEC, Pointer.NULL);
         } catch (LastErrorException e) {
             throw new IllegalStateException("reboot(LINUX_REBOOT_CMD_KEXEC) failed: errno " + e.getErrorCode()
                     + (e.getErrorCode() == 22 ? " (EINVAL: no kexec image is loaded)" : e.getErrorCode() == 1 ? " (EPERM: needs CAP_SYS_BOOT)" : ""));

@@ -58,7 +58,7 @@ class MutatedHeadersTest {
         Fixtures f = fx();
         store = TrustStore.builder().addVarsFile(f.ovmfVarsMs()).addShimVendorCert(f.shim()).build();
         List<Path> sources = List.of(f.cloudKernel(), f.shim(), f.grub(), f.systemdStub(), f.uki(), f.signedUki(),
-                f.zbootGzip(), f.zbootZstd(), f.arm64Image(), f.ovmfVarsMs());
+                f.zboot("6.1", "zstd"), f.zboot("6.12", "gzip"), f.arm64Image(), f.ovmfVarsMs());
         Random r = new Random(0x5eed);
         // Small inputs whose whole mutated file goes through every parser: an EFI signature list (the
         // MS db from the OVMF store) and a small zboot container that decompresses.

@@ -17,7 +17,7 @@ import java.util.List;
  * EFI_BUFFER_TOO_SMALL with the size, allocates and asks again.
  */
 public final class InitrdLoadFile2 {
-    public static final Guid LOAD_FILE2 = Guids.define("4006c0c1-fcb3-403e-996d-4a6c8724e06d", "LoadFile2");
+    public static final Guid LOAD_FILE2 = Guids.LOAD_FILE2;
 
     private final byte[] initrd;
     private final Handle handle;

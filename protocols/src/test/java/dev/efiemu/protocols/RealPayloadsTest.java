@@ -97,10 +97,62 @@ class RealPayloadsTest {
     @Test
     void arm64KernelReachesExitBootServicesWithInitrd() throws Exception {
         Fixtures f = fixtures();
-        Run r = run(dev.efiemu.cpu.Arch.AARCH64, f.arm64Image(), f.markerInitrd(), "console=ttyAMA0", 5L);
+        Run r = run(dev.efiemu.cpu.Arch.AARCH64, f.arm64Image(), f.markerInitrdAarch64(), "console=ttyAMA0", 5L);
         assertReachedEbs(r);
         assertTrue(r.console().contains(INITRD_LINE), r.console());
         assertTrue(r.console().contains("Exiting boot services"), r.console());
+    }
+
+    /**
+     * Real EFI zboot kernels (built from Debian's linux-source-6.1 / -6.12): the kernel's own
+     * decompressor runs in the emulator, then its EFI stub, to ExitBootServices. 6.1 hands the
+     * decompressed image to LoadImage through its own LoadFile2 protocol and StartImage's it;
+     * 6.12 decompresses into pages it allocates and enters the stub itself.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"6.1, gzip", "6.1, zstd", "6.12, gzip", "6.12, zstd"})
+    void arm64ZbootKernelsReachExitBootServices(String series, String compression) throws Exception {
+        Fixtures f = fixtures();
+        Run r = run(dev.efiemu.cpu.Arch.AARCH64, f.zboot(series, compression), f.markerInitrdAarch64(), "console=ttyAMA0", 6L);
+        assertReachedEbs(r);
+        assertTrue(r.console().contains(INITRD_LINE), r.console());
+        if (series.equals("6.1")) {
+            assertTrue(r.trace().stream().anyMatch(t -> t.contains("BS.LoadImage") && t.contains("through LoadFile2 of VenMedia(e565a30d")
+                    && t.endsWith("SUCCESS")), "LoadImage of the decompressed kernel through the zboot image's LoadFile2:\n" + String.join("\n", r.trace()));
+            assertTrue(r.trace().stream().anyMatch(t -> t.contains("BS.StartImage") && t.contains("/child-1")), "StartImage of it");
+        } else {
+            assertTrue(r.console().contains("Decompressing Linux Kernel..."), r.console());
+            assertTrue(r.trace().stream().noneMatch(t -> t.contains("BS.LoadImage")), "6.12 enters the stub without LoadImage");
+        }
+    }
+
+    /** The guest's own decompressor failing (a corrupted payload byte) ends the run as the payload's error, with its message. */
+    @Test
+    void aCorruptZbootPayloadFailsInTheGuestsDecompressor() throws Exception {
+        Fixtures f = fixtures();
+        byte[] z = Files.readAllBytes(f.zboot("6.12", "gzip"));
+        int off = java.nio.ByteBuffer.wrap(z).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(8);
+        for (int i = 0; i < 64; i++) z[off + 4096 + i] ^= 0x5a; // inside the deflate stream
+        Path bad = Files.createTempFile("zboot-corrupt", ".efi");
+        try {
+            Files.write(bad, z);
+            Run r = run(dev.efiemu.cpu.Arch.AARCH64, bad, f.markerInitrdAarch64(), "console=ttyAMA0", 6L);
+            assertEquals(RunOutcome.Kind.RETURNED, r.outcome().kind(), r.outcome().message());
+            assertTrue(dev.efiemu.core.efi.Status.isError(r.outcome().status()), r.outcome().message());
+            assertTrue(r.console().contains("EFI decompressor"), r.console());
+        } finally {
+            Files.delete(bad);
+        }
+    }
+
+    /** systemd-stub 252 (linuxaa64.efi.stub) starts the Debian arm64 Image, and a zboot kernel, from its .linux. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"Image", "zboot"})
+    void arm64UkisReachExitBootServices(String kernel) throws Exception {
+        Fixtures f = fixtures();
+        Run r = run(dev.efiemu.cpu.Arch.AARCH64, kernel.equals("Image") ? f.arm64Uki() : f.arm64ZbootUki(), null, null, 7L);
+        assertReachedEbs(r);
+        assertTrue(r.console().contains(INITRD_LINE), r.console());
     }
 
     @Test

@@ -32,10 +32,28 @@ class UkiMeasurementTest {
         return out;
     }
 
-    /** PCR 11 after the stub, extended with "enter-initrd" as systemd-pcrphase will, equals systemd-measure's prediction. */
-    @Test
-    void pcr11MatchesSystemdMeasure() throws Exception {
-        Path uki = Fixtures.cache().requireFetched().uki();
+    static java.util.stream.Stream<String> ukis() {
+        return java.util.stream.Stream.of("x86_64", "arm64", "arm64-zboot");
+    }
+
+    static Path uki(String which) {
+        Fixtures f = Fixtures.cache().requireFetched();
+        return switch (which) {
+            case "arm64" -> f.arm64Uki();
+            case "arm64-zboot" -> f.arm64ZbootUki();
+            default -> f.uki();
+        };
+    }
+
+    /**
+     * PCR 11 after the stub, extended with "enter-initrd" as systemd-pcrphase will, equals
+     * systemd-measure's prediction: the x86_64 UKI, the arm64 UKI (linuxaa64.efi.stub around
+     * Debian's arm64 Image) and the arm64 UKI around a zboot kernel.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("ukis")
+    void pcr11MatchesSystemdMeasure(String which) throws Exception {
+        Path uki = uki(which);
         UkiSections s = UkiSections.of(PeImage.parse(uki));
         List<String> cmd = new ArrayList<>(List.of("/lib/systemd/systemd-measure", "calculate", "--bank=sha1", "--bank=sha256"));
         for (String sec : List.of("linux", "osrel", "cmdline", "initrd")) {

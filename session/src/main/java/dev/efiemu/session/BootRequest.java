@@ -6,14 +6,16 @@ import java.util.List;
 
 /**
  * Everything a boot needs, supplied by the caller (the command line, a test, the kexec lab):
- * the payload and what it is given, the machine it runs on, its disks and keys, and how the run is
- * bounded. Nothing here is read from globals; {@link BootSession#open} checks it.
+ * the payload and what it is given, the machine it runs on, its disks and keys, its TPM, and how
+ * the run is bounded. Nothing here is read from globals; {@link BootSession#open} checks it.
  *
  * @param payload      the EFI application (UKI, EFI-stub kernel, shim, ...)
  * @param initrd       served through the LINUX_EFI_INITRD_MEDIA LoadFile2 device path, or null
  * @param cmdline      the payload's LoadOptions, or null
- * @param memmap       {@code q35} (with {@code memoryBytes}), {@code host} (this machine: kexec), or a /proc/iomem-format file
- * @param memoryBytes  RAM of the q35 preset
+ * @param memmap       {@code qemu}: QEMU's machine for the payload's architecture (q35 + SeaBIOS, or virt; with
+ *                     {@code memoryBytes}), {@code q35} or {@code virt} by name, {@code host} (this machine: kexec),
+ *                     or a /proc/iomem-format file
+ * @param memoryBytes  RAM of the QEMU presets
  * @param seed         makes the run reproducible (RNG, clock, TSC, allocations), or null
  * @param budgetMillis wall time after which a runaway guest is ended with a report (0 = none)
  * @param esp          a directory served as the EFI system partition, or null (the payload's own directory is then served read-only)
@@ -25,69 +27,73 @@ import java.util.List;
  * @param db           allowed certificates / signature lists
  * @param dbx          forbidden certificates / hashes
  * @param console      where the payload's console output goes
+ * @param dtb          a flattened device tree installed as the EFI DTB configuration table (AArch64), or null;
+ *                     with the {@code qemu} memory map its memory nodes are the machine's RAM
  * @param tpm          {@code virtual} (efiemu's PCRs), a TPM 2.0 device ({@code /dev/tpmrm0}) or {@code swtpm:HOST:PORT}
  * @param tpmLog       the event log that already describes the TPM's PCRs (a device TPM defaults to
  *                     the host's binary_bios_measurements), or null
  */
-public record BootRequest(Path payload, Path initrd, String cmdline, String memmap, long memoryBytes, Long seed,
-                          long budgetMillis, Path esp, boolean espWritable, boolean espDisk, String keys, Path vars,
-                          boolean secureBoot, List<Path> db, List<Path> dbx, PrintStream console, String tpm, Path tpmLog) {
+public record BootRequest(Path payload, Path initrd, String cmdline, String memmap, long memoryBytes, Long seed, long budgetMillis, Path esp, boolean espWritable, boolean espDisk, String keys, Path vars, boolean secureBoot, List<Path> db, List<Path> dbx, PrintStream console, Path dtb, String tpm, Path tpmLog) {
     public BootRequest {
         db = List.copyOf(db);
         dbx = List.copyOf(dbx);
     }
 
-    /** A request for {@code payload} with the defaults of {@code efiemu run}: q35 with 1 GiB, a 120 s budget, console to stdout. */
+    /** A request for {@code payload} with the defaults of {@code efiemu run}: QEMU's machine with 1 GiB, a 120 s budget, console to stdout, the virtual TPM. */
     public static BootRequest of(Path payload) {
-        return new BootRequest(payload, null, null, "q35", 1L << 30, null, 120_000, null, false, false, null, null, false,
-                List.of(), List.of(), System.out, "virtual", null);
+        return new BootRequest(payload, null, null, "qemu", 1L << 30, null, 120_000, null, false, false, null, null, false,
+                List.of(), List.of(), System.out, null, "virtual", null);
     }
 
     public BootRequest withInitrd(Path p) {
-        return new BootRequest(payload, p, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, p, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withCmdline(String c) {
-        return new BootRequest(payload, initrd, c, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, c, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withMemmap(String m) {
-        return new BootRequest(payload, initrd, cmdline, m, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, m, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withMemory(long bytes) {
-        return new BootRequest(payload, initrd, cmdline, memmap, bytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, bytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withSeed(Long s) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, s, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, s, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withBudget(long millis) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, millis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, millis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withEsp(Path dir, boolean writable, boolean disk) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, dir, writable, disk, keys, vars, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, dir, writable, disk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withKeys(String k) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, k, vars, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, k, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withVariables(Path v) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, v, secureBoot, db, dbx, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, v, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withSecureBoot(boolean on, List<Path> allowed, List<Path> forbidden) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, on, allowed, forbidden, console, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, on, allowed, forbidden, console, dtb, tpm, tpmLog);
     }
 
     public BootRequest withConsole(PrintStream out) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, out, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, out, dtb, tpm, tpmLog);
+    }
+
+    public BootRequest withDtb(Path d) {
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, d, tpm, tpmLog);
     }
 
     public BootRequest withTpm(String spec, Path log) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, spec, log);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, spec, log);
     }
 }

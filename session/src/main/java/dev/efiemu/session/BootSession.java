@@ -12,6 +12,11 @@ import dev.efiemu.core.handoff.HostRuntimeServices;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.core.runtime.VariableStore;
 import dev.efiemu.cpu.Arch;
+import dev.efiemu.core.memory.MemoryMap;
+import dev.efiemu.core.memory.MemoryType;
+import dev.efiemu.loader.FormatException;
+import dev.efiemu.loader.fdt.DeviceTree;
+import dev.efiemu.loader.linux.ZbootImage;
 import dev.efiemu.loader.pe.PeImage;
 import dev.efiemu.protocols.tpm.EventLog;
 import dev.efiemu.protocols.StandardProtocols;
@@ -78,9 +83,12 @@ public final class BootSession implements AutoCloseable {
         long t0 = System.nanoTime();
         byte[] file = Inputs.read(r.payload(), "payload");
         byte[] initrd = r.initrd() != null ? Inputs.read(r.initrd(), "initrd") : null;
-        MachineConfig cfg = MachineConfig.defaults().withArch(archOf(file)).withMemory(r.memoryBytes()).withSeed(r.seed())
+        if (ZbootImage.looksLikeZboot(file)) checkZboot(file, r.payload());
+        Arch arch = archOf(file);
+        DeviceTree dtb = deviceTree(r, arch);
+        MachineConfig cfg = MachineConfig.defaults().withArch(arch).withMemory(r.memoryBytes()).withSeed(r.seed())
                 .withBudget(r.budgetMillis()).withConsole(r.console());
-        var layout = layoutOverride != null ? layoutOverride : MachineLayout.parse(r.memmap());
+        var layout = layoutOverride != null ? layoutOverride : MachineLayout.resolve(r.memmap(), arch, dtb);
         if (layout != null) cfg = cfg.withLayout(layout);
         EventLog log = TpmChoice.open(r.tpm(), r.tpmLog());
         Firmware fw;
@@ -91,6 +99,7 @@ public final class BootSession implements AutoCloseable {
             throw e;
         }
         try {
+            if (dtb != null) installDeviceTree(fw, dtb);
             StandardProtocols std = StandardProtocols.install(fw, initrd, r.keys(), log);
             FirmwareKeys keys = FirmwareKeys.apply(fw, r.vars(), r.secureBoot(), r.db(), r.dbx());
             if (keys.secureBoot() != null) {
@@ -108,6 +117,58 @@ public final class BootSession implements AutoCloseable {
             log.tpm().close();
             throw e;
         }
+    }
+
+    /**
+     * An EFI zboot payload is checked on the host before its own decompressor runs: a truncated
+     * file or a payload that does not decompress is one line naming the file, not a guest failure.
+     */
+    static void checkZboot(byte[] file, java.nio.file.Path path) {
+        try {
+            ZbootImage.parse(file).decompress(file);
+        } catch (FormatException e) {
+            throw new BootError("payload " + path + ": EFI zboot image: " + e.getMessage());
+        }
+    }
+
+    /** Where an arm64 Linux host exports the device tree it booted with (the firmware's, or the stub's). */
+    static final java.nio.file.Path HOST_FDT = java.nio.file.Path.of("/sys/firmware/fdt");
+
+    static DeviceTree deviceTree(BootRequest r, Arch arch) {
+        return deviceTree(r, arch, HOST_FDT);
+    }
+
+    /**
+     * The request's device tree, read and checked (one line for a file that is not one), or null.
+     * An AArch64 payload on this host's memory map ({@code --memmap host}) gets the host's own
+     * tree ({@code hostFdt}) when none is given.
+     */
+    static DeviceTree deviceTree(BootRequest r, Arch arch, java.nio.file.Path hostFdt) {
+        java.nio.file.Path file = r.dtb();
+        if (file == null && arch == Arch.AARCH64 && MachineLayout.isHost(r.memmap()) && java.nio.file.Files.isRegularFile(hostFdt)) {
+            file = hostFdt;
+        }
+        if (file == null) return null;
+        byte[] b = Inputs.read(file, "--dtb");
+        if (arch != Arch.AARCH64) throw new BootError("--dtb " + file + ": a device tree is for AArch64 payloads; this one is " + arch);
+        try {
+            return DeviceTree.parse(b);
+        } catch (FormatException e) {
+            throw new BootError("--dtb " + file + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The device tree as the EFI DTB configuration table (UEFI §4.6.1.3, EFI_DTB_TABLE_GUID), in
+     * boot-services data as edk2's ArmVirtPkg keeps it: the Linux stub copies it, adds /chosen
+     * (command line, initrd, the EFI memory map and system table) and hands the copy to the kernel.
+     */
+    private static void installDeviceTree(Firmware fw, DeviceTree dtb) {
+        long pages = (dtb.bytes().length + MemoryMap.PAGE - 1) / MemoryMap.PAGE;
+        long at = fw.machine().memoryMap().allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.BOOT_SERVICES_DATA.code(), pages, 0);
+        fw.memory().fill(at, pages * MemoryMap.PAGE, 0);
+        fw.memory().write(at, dtb.bytes());
+        fw.installConfigTable(Guids.DTB_TABLE, at);
     }
 
     /**
@@ -220,8 +281,10 @@ public final class BootSession implements AutoCloseable {
         if (outcome == null || outcome.kind() != RunOutcome.Kind.EXIT_BOOT_SERVICES) {
             throw new BootError("no hand-off: the payload did not reach ExitBootServices");
         }
-        if (fw.trampoline() == null) {
-            throw new BootError("no hand-off: it exists for x86_64 payloads only so far (this one is " + fw.config().arch() + ")");
+        if (fw.aarch64Trampoline() != null) {
+            // The next kernel finds ACPI/SMBIOS (a host's) and the runtime services through the system table the
+            // payload was given: the host's are not passed on for AArch64 (docs/handoff.md).
+            return Handoff.capture(fw.memory(), fw.aarch64Trampoline(), outcome.handoff());
         }
         if (runtime != null && !runtimePatched) {
             HostRuntimeServices.Result r = HostRuntimeServices.apply(fw.memory(), fw.tables(), fw.trampoline(), outcome.handoff(), runtime);

@@ -18,14 +18,15 @@ import java.util.List;
  * @param problems why loading would fail or crash the machine, one sentence each (empty: fine)
  * @param host     where the trampoline finds ACPI and SMBIOS
  */
-public record KexecLoad(KexecPlan plan, List<String> problems, HostTables host) {
+public record KexecLoad(KexecPlan plan, List<String> problems, HostTables host, Path iomem) {
 
     /** Plans {@code h} and validates it against this host's /proc/iomem (System RAM, crash kernel). */
     public static KexecLoad plan(Handoff h, HostTables host) {
         return plan(h, host, Path.of("/proc/iomem"));
     }
 
-    static KexecLoad plan(Handoff h, HostTables host, Path iomemFile) {
+    /** Plans {@code h} and validates it against a machine's /proc/iomem saved in {@code iomemFile} (a dry run for that machine). */
+    public static KexecLoad plan(Handoff h, HostTables host, Path iomemFile) {
         KexecPlan plan = KexecPlan.of(h);
         String iomem;
         try {
@@ -35,14 +36,15 @@ public record KexecLoad(KexecPlan plan, List<String> problems, HostTables host) 
         }
         List<HostMemoryLayout.Range> ram = HostMemoryLayout.parseIomemTopLevel(iomem);
         List<HostMemoryLayout.Range> crash = HostMemoryLayout.findIomem(iomem, "Crash kernel");
-        return new KexecLoad(plan, plan.validate(ram, crash), host);
+        return new KexecLoad(plan, plan.validate(ram, crash), host, iomemFile);
     }
 
     /** The plan, the host tables and the validation, for the user. */
     public String describe() {
         StringBuilder b = new StringBuilder(plan.describe());
-        b.append("host tables:    ").append(host.describe()).append('\n');
-        b.append("validation against /proc/iomem: ").append(problems.isEmpty() ? "ok" : problems.size() + " problem(s)").append('\n');
+        // AArch64: the trampoline fills no ACPI/SMBIOS slots (docs/handoff.md, AArch64)
+        if (plan.arch() != dev.efiemu.cpu.Arch.AARCH64) b.append("host tables:    ").append(host.describe()).append('\n');
+        b.append("validation against ").append(iomem).append(": ").append(problems.isEmpty() ? "ok" : problems.size() + " problem(s)").append('\n');
         for (String p : problems) b.append("  - ").append(p).append('\n');
         return b.toString();
     }
@@ -56,7 +58,8 @@ public record KexecLoad(KexecPlan plan, List<String> problems, HostTables host) 
     public void load() {
         if (!problems.isEmpty()) throw new BootError("the hand-off does not fit this host: " + problems.get(0));
         try {
-            Kexec.load(plan.entry(), plan.segments().stream().map(s -> new Kexec.Segment(s.address(), s.bytes())).toList());
+            Kexec.load(plan.arch() == dev.efiemu.cpu.Arch.AARCH64 ? "aarch64" : "x86_64", plan.entry(),
+                    plan.segments().stream().map(s -> new Kexec.Segment(s.address(), s.bytes())).toList());
         } catch (IllegalStateException e) {
             throw new BootError(e.getMessage());
         }

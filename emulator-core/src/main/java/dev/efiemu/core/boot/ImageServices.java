@@ -45,7 +45,11 @@ public final class ImageServices {
      * @param device   the handle that served it (the child's LoadedImage.DeviceHandle)
      * @param filePath the rest of the path, relative to {@code device} (LoadedImage.FilePath)
      */
-    record PathImage(byte[] file, long device, DevicePath filePath) {}
+    record PathImage(byte[] file, long device, DevicePath filePath, long buffer) {
+        PathImage(byte[] file, long device, DevicePath filePath) {
+            this(file, device, filePath, 0);
+        }
+    }
 
     private final Machine m;
     private final GuestMemory mem;
@@ -124,20 +128,33 @@ public final class ImageServices {
         DevicePath path = DevicePath.read(mem, pathPtr);
         byte[] file;
         long device = 0;
+        long loaded = 0;
         if (src != 0) {
             file = mem.read(src, srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
             PathImage found = readByPath(path);
+            if (found != null) {
+                src = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, found.file().length);
+                mem.write(src, found.file());
+            } else if ((c.arg(0) & 0xff) == 0) {
+                // §7.4: with BootPolicy FALSE, a LoadFile2 device on the path is asked next
+                try {
+                    found = readByLoadFile2(pathPtr, path, c);
+                } catch (LoadFailure e) {
+                    c.note(e.getMessage());
+                    return e.status;
+                }
+                if (found != null) src = loaded = found.buffer();
+            }
             if (found == null) return Status.NOT_FOUND;
             file = found.file();
             device = found.device();
             path = found.filePath();
-            src = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, file.length);
-            mem.write(src, file);
         }
         long verdict = authenticate(pathPtr, src, file.length, c.arg(0));
         if (verdict != Status.SUCCESS) {
+            if (loaded != 0) m.memoryMap().free(loaded, pages(file.length));
             c.note("refused by the security arch protocol: " + Status.name(verdict));
             return verdict == Status.ACCESS_DENIED ? Status.ACCESS_DENIED : Status.SECURITY_VIOLATION;
         }
@@ -149,6 +166,64 @@ public final class ImageServices {
         } catch (LoadFailure e) {
             c.note(e.getMessage());
             return e.status == Status.UNSUPPORTED ? c.unsupported(e.argument) : e.status;
+        } finally {
+            if (loaded != 0) m.memoryMap().free(loaded, pages(file.length));
+        }
+    }
+
+    private static long pages(long bytes) {
+        return (bytes + MemoryMap.PAGE - 1) / MemoryMap.PAGE;
+    }
+
+    /** Largest image LoadImage reads through LoadFile2 (a decompressed kernel is tens of MiB). */
+    static final long LOAD_FILE2_LIMIT = 512L << 20;
+
+    /**
+     * LoadImage through EFI_LOAD_FILE2_PROTOCOL (UEFI spec §7.4, §13.2; edk2's CoreLoadImage): the
+     * handle whose device path is the longest prefix of {@code path} is asked for the rest of the
+     * path, first for its size, then into a buffer — the guest's own code runs (Linux 6.1's zboot
+     * decompresses the kernel this way). Null when no LoadFile2 device is on the path.
+     */
+    private PathImage readByLoadFile2(long pathPtr, DevicePath path, Call c) {
+        Handle best = null;
+        DevicePath bestPath = null;
+        for (Handle h : m.handles().withProtocol(Guids.LOAD_FILE2)) {
+            Handle.ProtocolEntry dp = h.protocol(Guids.DEVICE_PATH);
+            if (dp == null || dp.iface == 0) continue;
+            DevicePath own = DevicePath.read(mem, dp.iface);
+            if (path.startsWith(own) && (bestPath == null || own.nodes().size() > bestPath.nodes().size())) {
+                best = h;
+                bestPath = own;
+            }
+        }
+        if (best == null) return null;
+        long iface = best.protocol(Guids.LOAD_FILE2).iface;
+        long fn = mem.u64(iface);
+        long rest = pathPtr + bestPath.byteLength(); // the remaining path, inside the caller's (as LocateDevicePath gives it)
+        DevicePath restPath = path.after(bestPath);
+        long sizePtr = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, 8);
+        try {
+            long st = m.callGuest(fn, iface, rest, 0, sizePtr, 0);
+            long size = mem.u64(sizePtr);
+            if (st != Status.BUFFER_TOO_SMALL || size == 0) {
+                throw new LoadFailure(Status.isError(st) ? st : Status.LOAD_ERROR,
+                        "LoadFile2 of " + restPath + " answered " + Status.name(st) + " for its size");
+            }
+            if (size > LOAD_FILE2_LIMIT) {
+                throw new LoadFailure(Status.LOAD_ERROR, "LoadFile2 of " + restPath + " announces " + size + " bytes");
+            }
+            long buf = m.memoryMap().allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.BOOT_SERVICES_DATA.code(), pages(size), 0);
+            mem.u64(sizePtr, size);
+            st = m.callGuest(fn, iface, rest, 0, sizePtr, buf);
+            if (st != Status.SUCCESS) {
+                m.memoryMap().free(buf, pages(size));
+                throw new LoadFailure(Status.isError(st) ? st : Status.LOAD_ERROR, "LoadFile2 of " + restPath + " failed: " + Status.name(st));
+            }
+            long got = Math.min(size, mem.u64(sizePtr));
+            c.note("through LoadFile2 of " + restPath + ":");
+            return new PathImage(mem.read(buf, (int) got), best.address(), restPath, buf);
+        } finally {
+            m.pool().free(sizePtr);
         }
     }
 

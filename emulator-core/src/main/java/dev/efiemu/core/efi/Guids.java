@@ -12,6 +12,10 @@ public final class Guids {
     public static final Guid LOADED_IMAGE = define("5b1b31a1-9562-11d2-8e3f-00a0c969723b", "LoadedImage");
     public static final Guid LOADED_IMAGE_DEVICE_PATH = define("bc62157e-3e33-4fec-9920-2d3b36d750df", "LoadedImageDevicePath");
     public static final Guid DEVICE_PATH = define("09576e91-6d3f-11d2-8e39-00a0c969723b", "DevicePath");
+    // §13.2: LoadImage reads an image through it when no file system serves the path
+    public static final Guid LOAD_FILE2 = define("4006c0c1-fcb3-403e-996d-4a6c8724e06d", "LoadFile2");
+    // the device tree configuration table (§4.6: EFI_DTB_TABLE_GUID)
+    public static final Guid DTB_TABLE = define("b1b621d5-f19c-41a5-830b-d9152c69aae0", "DeviceTree");
     // Configuration tables (§4.6) and Linux's own (include/linux/efi.h)
     public static final Guid ACPI_20_TABLE = define("8868e871-e4f1-11d3-bc22-0080c73c8881", "ACPI20");
     public static final Guid SMBIOS_TABLE = define("eb9d2d31-2d88-11d3-9a16-0090273fc14d", "SMBIOS");

@@ -6,6 +6,7 @@ import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.memory.MemoryMap;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.tables.SystemTables;
+import dev.efiemu.cpu.Arch;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,18 +17,35 @@ import java.util.List;
  * entry points.
  *
  * @param segments  physical address and bytes, ascending, non-overlapping
- * @param entry32   PVH entry (32-bit protected mode)
- * @param entry64   kexec entry (64-bit)
+ * @param entry32   x86_64: the PVH entry (32-bit protected mode); AArch64: the one entry
+ * @param entry64   x86_64: the kexec entry (64-bit); AArch64: the one entry (MMU off, EL1 or EL2)
  * @param memoryMap the map the payload was given
+ * @param arch      the machine it runs on
  */
-public record Handoff(List<Segment> segments, long entry32, long entry64, List<MemoryMap.Region> memoryMap) {
+public record Handoff(List<Segment> segments, long entry32, long entry64, List<MemoryMap.Region> memoryMap, Arch arch) {
 
     public record Segment(long address, byte[] bytes) {}
+
+    /** An x86_64 hand-off. */
+    public Handoff(List<Segment> segments, long entry32, long entry64, List<MemoryMap.Region> memoryMap) {
+        this(segments, entry32, entry64, memoryMap, Arch.X86_64);
+    }
+
+    /** Patches the AArch64 trampoline for {@code state} and reads out every used range of memory. */
+    public static Handoff capture(GuestMemory mem, Aarch64Trampoline t, HandoffState state) {
+        t.finish(mem, state.registers());
+        return new Handoff(segments(mem, state), t.entry(), t.entry(), state.memoryMap(), Arch.AARCH64);
+    }
 
     /** Patches the trampoline for {@code state} and reads out every used range of memory. */
     public static Handoff capture(GuestMemory mem, SystemTables tables, Trampoline t, HandoffState state, long hostRsdp, long hostSmbios) {
         t.finish(mem, state.registers(), tables.configTableSlot(Guids.ACPI_20_TABLE),
                 tables.configTableSlot(Guids.SMBIOS_TABLE), hostRsdp, hostSmbios);
+        return new Handoff(segments(mem, state), t.base() + Trampoline.ENTRY32, t.base() + Trampoline.ENTRY64, state.memoryMap());
+    }
+
+    /** Every allocated run of the final memory map, read from guest memory. */
+    private static List<Segment> segments(GuestMemory mem, HandoffState state) {
         List<Segment> segs = new ArrayList<>();
         long runStart = -1, runEnd = -1;
         for (MemoryMap.Region r : state.memoryMap()) {
@@ -41,7 +59,7 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
             runEnd = r.end();
         }
         if (runStart >= 0) segs.add(read(mem, runStart, runEnd));
-        return new Handoff(segs, t.base() + Trampoline.ENTRY32, t.base() + Trampoline.ENTRY64, state.memoryMap());
+        return segs;
     }
 
     /** Allocated memory is captured; free RAM, platform ranges and never-allocatable holes are not. */

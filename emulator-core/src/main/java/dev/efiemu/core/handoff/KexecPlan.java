@@ -1,17 +1,27 @@
 package dev.efiemu.core.handoff;
 
 import dev.efiemu.core.memory.HostMemoryLayout;
+import dev.efiemu.cpu.Arch;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A hand-off as kexec_load(2) segments: at most {@value #MAX} (KEXEC_SEGMENT_MAX), made by
  * joining the runs with the smallest gaps (the gap bytes are free RAM and are loaded as zeros),
- * entered at the trampoline's 64-bit entry. {@link #validate} checks it against the host before
- * anything is loaded.
+ * entered at the trampoline's kexec entry (x86_64: 64-bit; AArch64: the one entry, MMU off).
+ * {@link #validate} checks it against the host before anything is loaded.
  */
-public record KexecPlan(List<Handoff.Segment> segments, long entry) {
+public record KexecPlan(List<Handoff.Segment> segments, long entry, Arch arch) {
     public static final int MAX = 16;
+
+    public KexecPlan(List<Handoff.Segment> segments, long entry) {
+        this(segments, entry, Arch.X86_64);
+    }
+
+    /** The kexec_load flags' architecture: KEXEC_ARCH_X86_64 (EM_X86_64 << 16) or KEXEC_ARCH_AARCH64 (EM_AARCH64 << 16). */
+    public String kexecArch() {
+        return arch == Arch.AARCH64 ? "KEXEC_ARCH_AARCH64" : "KEXEC_ARCH_X86_64";
+    }
 
     public static KexecPlan of(Handoff h) {
         List<Handoff.Segment> segs = new ArrayList<>(h.segments());
@@ -32,7 +42,7 @@ public record KexecPlan(List<Handoff.Segment> segments, long entry) {
             segs.set(best, new Handoff.Segment(a.address(), joined));
             segs.remove(best + 1);
         }
-        return new KexecPlan(List.copyOf(segs), h.entry64());
+        return new KexecPlan(List.copyOf(segs), h.entry64(), h.arch());
     }
 
     /**
@@ -69,7 +79,7 @@ public record KexecPlan(List<Handoff.Segment> segments, long entry) {
     }
 
     public String describe() {
-        StringBuilder b = new StringBuilder(String.format("kexec_load(entry=0x%x, %d segments, KEXEC_ARCH_X86_64):%n", entry, segments.size()));
+        StringBuilder b = new StringBuilder(String.format("kexec_load(entry=0x%x, %d segments, %s):%n", entry, segments.size(), kexecArch()));
         for (int i = 0; i < segments.size(); i++) {
             Handoff.Segment s = segments.get(i);
             b.append(String.format("  %2d  mem 0x%010x-0x%010x  %8d KiB%n", i, s.address(), s.address() + s.bytes().length - 1,

@@ -7,12 +7,12 @@ import java.io.PrintStream;
  * What machine to emulate.
  *
  * @param arch         guest architecture
- * @param memoryBytes  RAM size (the target machine's; default layout is QEMU q35 + SeaBIOS,
- *                     {@link dev.efiemu.core.memory.PlatformLayout})
+ * @param memoryBytes  RAM size (the target machine's; default layout is QEMU q35 + SeaBIOS for x86_64,
+ *                     QEMU virt for AArch64: {@link dev.efiemu.core.memory.PlatformLayout})
  * @param seed         seeds every random source the guest can see (EFI_RNG_PROTOCOL), or null for SecureRandom
  * @param console      where ConOut/StdErr text goes
  * @param budgetMillis wall-clock budget for guest execution before the run is ended with a report (0 = none)
- * @param layout       the target's physical memory map, or null for the q35 preset of {@code memoryBytes}
+ * @param layout       the target's physical memory map, or null for the QEMU preset of {@code memoryBytes}
  */
 public record MachineConfig(Arch arch, long memoryBytes, Long seed, PrintStream console, long budgetMillis,
                             java.util.function.Supplier<dev.efiemu.core.memory.MemoryMap> layout) {
@@ -20,9 +20,11 @@ public record MachineConfig(Arch arch, long memoryBytes, Long seed, PrintStream 
         return new MachineConfig(Arch.X86_64, 1L << 30, null, System.out, 0, null);
     }
 
-    /** The target's memory map: the given layout, else QEMU q35 with {@link #memoryBytes}. */
+    /** The target's memory map: the given layout, else QEMU's machine for the architecture (q35, virt) with {@link #memoryBytes}. */
     public dev.efiemu.core.memory.MemoryMap memoryMap() {
-        return layout != null ? layout.get() : dev.efiemu.core.memory.PlatformLayout.q35(memoryBytes);
+        if (layout != null) return layout.get();
+        return arch == Arch.AARCH64 ? dev.efiemu.core.memory.PlatformLayout.virt(memoryBytes)
+                : dev.efiemu.core.memory.PlatformLayout.q35(memoryBytes);
     }
 
     /** Runs on a described machine (e.g. this host, for kexec) instead of the q35 preset. */

@@ -184,6 +184,8 @@ public final class Inspector {
                 m.put("flags", new Hex(h.flags()));
                 m.put("pageSize", h.pageSize());
                 m.put("efiStub", h.efiStub());
+                String banner = linuxBanner(blob);
+                if (banner != null) m.put("version", banner);
             } else if (pe != null) {
                 m.put("format", "PE32+ " + pe.machineName() + " " + PeImage.subsystemName(pe.subsystem()));
             } else {
@@ -194,6 +196,19 @@ public final class Inspector {
             m.putIfAbsent("format", "unrecognized");
             m.put("error", e.getMessage());
         }
+    }
+
+    /** The kernel's linux_banner ("Linux version 6.12.57 (builder@host) ... #1 SMP ..."), up to its newline; null if absent. */
+    static String linuxBanner(byte[] b) {
+        byte[] needle = "Linux version ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i + needle.length < b.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (b[i + j] != needle[j]) continue outer;
+            int e = i;
+            while (e < b.length && e - i < 300 && b[e] != '\n' && b[e] != 0) e++;
+            if (e < b.length && b[e] == '\n') return new String(b, i, e - i, java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        return null;
     }
 
     static Map<String, Object> setupHeader(BzImageHeader h) {

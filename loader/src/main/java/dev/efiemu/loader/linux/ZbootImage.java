@@ -15,8 +15,10 @@ import java.util.zip.GZIPInputStream;
  * (u32 at 12) and the NUL-terminated compression name at 0x18. The payload is followed by a
  * le32 with the decompressed size (for gzip it is the stream's own ISIZE trailer, which the
  * header's payload size includes; for zstd kbuild appends it after the frame and the header's
- * size excludes it — Makefile.zboot's zboot-size-len). The kernel build pads the
- * payload to the Image's in-memory size (image_size), so the output may end in zeros.
+ * size excludes it — Makefile.zboot's zboot-size-len). Kernels since 6.2 pad the payload to the
+ * Image's in-memory size (image_size), so the output may end in zeros; 6.1 compresses the Image as
+ * it is. The compression name is the kernel's: "gzip", and "zstd22" in 6.1 where later kernels
+ * write "zstd" (the same format).
  */
 public record ZbootImage(long payloadOffset, long payloadSize, String compression, long declaredSize) {
     /** Default limit on decompressed output. */
@@ -34,6 +36,9 @@ public record ZbootImage(long payloadOffset, long payloadSize, String compressio
         if (size == 0) throw new FormatException("zboot payload size is 0");
         // gzip: the le32 is the stream's last 4 bytes; others: it follows the payload.
         long sizeAt = comp.equals("gzip") ? off + size - 4 : off + size;
+        if (off == 0 || off > b.length) {
+            throw new FormatException(String.format("zboot payload offset 0x%x is outside the file (0x%x bytes)", off, b.length));
+        }
         if (sizeAt < off || sizeAt + 4 > b.length) {
             throw new FormatException(String.format("zboot payload at offset 0x%x size 0x%x (and its le32 size at 0x%x) extends beyond the end of the file (0x%x bytes)",
                     off, size, sizeAt, b.length));
@@ -85,7 +90,7 @@ public record ZbootImage(long payloadOffset, long payloadSize, String compressio
     private InputStream open(InputStream raw) throws IOException {
         return switch (compression) {
             case "gzip" -> new GZIPInputStream(raw, 65536);
-            case "zstd" -> new ZstdInputStream(raw);
+            case "zstd", "zstd22" -> new ZstdInputStream(raw);
             default -> throw new FormatException("zboot compression \"" + compression + "\" is not supported (gzip and zstd are)");
         };
     }

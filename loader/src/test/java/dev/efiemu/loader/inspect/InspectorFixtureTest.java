@@ -47,13 +47,20 @@ class InspectorFixtureTest {
         assertTrue(Json.write(r).contains("\"status\": \"TRUSTED\""));
     }
 
+    /** The real zboot kernels of both generations show their layers: zboot, then the arm64 Image it carries. */
     @Test
     @SuppressWarnings("unchecked")
     void zbootChainReachesArm64Image() {
         Fixtures f = fx();
-        Map<String, Object> r = Inspector.inspect(read(f.zbootZstd()), f.zbootZstd().toString(), TrustStore.empty());
-        List<Map<String, Object>> layers = (List<Map<String, Object>>) r.get("layers");
-        assertEquals("EFI zboot", layers.get(0).get("format"));
-        assertEquals("arm64 Image", layers.get(1).get("format"));
+        for (String series : List.of("6.1", "6.12")) {
+            for (String c : List.of("gzip", "zstd")) {
+                java.nio.file.Path z = f.zboot(series, c);
+                Map<String, Object> r = Inspector.inspect(read(z), z.toString(), TrustStore.empty());
+                List<Map<String, Object>> layers = (List<Map<String, Object>>) r.get("layers");
+                assertEquals("EFI zboot", layers.get(0).get("format"), z + ": " + layers);
+                assertEquals(series.equals("6.1") && c.equals("zstd") ? "zstd22" : c, layers.get(0).get("compression"), z.toString());
+                assertEquals("arm64 Image", layers.get(1).get("format"), z + ": " + layers);
+            }
+        }
     }
 }

@@ -5,30 +5,35 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import dev.efiemu.cpu.Arch;
 
 /**
- * Writes a hand-off as an ELF64 that QEMU boots with {@code -kernel} as a PVH guest: one PT_LOAD
- * per segment at its physical address and a PT_NOTE "Xen" XEN_ELFNOTE_PHYS32_ENTRY (18) whose
- * 8-byte descriptor is the 32-bit entry (Xen's public/elfnote.h; docs/handoff.md).
+ * Writes a hand-off as an ELF64 that QEMU boots with {@code -kernel}: one PT_LOAD per segment at
+ * its physical address. x86_64: a PVH guest, found by a PT_NOTE "Xen" XEN_ELFNOTE_PHYS32_ENTRY (18)
+ * whose 8-byte descriptor is the 32-bit entry (Xen's public/elfnote.h). AArch64: EM_AARCH64 entered
+ * at e_entry, which QEMU's virt machine does for an ELF at EL1 (EL2 with virtualization=on) with
+ * the MMU off (docs/handoff.md).
  */
-public final class PvhElf {
+public final class HandoffElf {
     static final int EHDR = 64, PHDR = 56, XEN_ELFNOTE_PHYS32_ENTRY = 18;
     static final int PT_LOAD = 1, PT_NOTE = 4, PF_RWX = 7;
+    static final short EM_X86_64 = 62, EM_AARCH64 = 183;
 
-    private PvhElf() {}
+    private HandoffElf() {}
 
     public static void write(Handoff h, OutputStream out) throws IOException {
-        int nph = 1 + h.segments().size();
-        byte[] note = note(h.entry32());
+        boolean x86 = h.arch() == Arch.X86_64;
+        byte[] note = x86 ? note(h.entry32()) : new byte[0];
+        int nph = (x86 ? 1 : 0) + h.segments().size();
         long dataStart = align(EHDR + (long) PHDR * nph + note.length, 4096);
         ByteBuffer hdr = ByteBuffer.allocate((int) dataStart).order(ByteOrder.LITTLE_ENDIAN);
         hdr.put(new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0});
         hdr.position(16);
-        hdr.putShort((short) 2).putShort((short) 62).putInt(1); // ET_EXEC, EM_X86_64, EV_CURRENT
-        hdr.putLong(h.entry32()).putLong(EHDR).putLong(0).putInt(0);
+        hdr.putShort((short) 2).putShort(x86 ? EM_X86_64 : EM_AARCH64).putInt(1); // ET_EXEC, EV_CURRENT
+        hdr.putLong(x86 ? h.entry32() : h.entry64()).putLong(EHDR).putLong(0).putInt(0);
         hdr.putShort((short) EHDR).putShort((short) PHDR).putShort((short) nph).putShort((short) 64).putShort((short) 0).putShort((short) 0);
         long noteOff = EHDR + (long) PHDR * nph;
-        phdr(hdr, PT_NOTE, 4, noteOff, 0, note.length, note.length, 4);
+        if (x86) phdr(hdr, PT_NOTE, 4, noteOff, 0, note.length, note.length, 4);
         long off = dataStart;
         for (Handoff.Segment s : h.segments()) {
             phdr(hdr, PT_LOAD, PF_RWX, off, s.address(), s.bytes().length, s.bytes().length, 4096);
