@@ -1,6 +1,10 @@
 /* AllocatePages (any / below a max / at an address), pool alignment, memory-map invariants and
- * map-key semantics, then ExitBootServices: stale key refused, current key accepted. */
+ * map-key semantics, then ExitBootServices: stale and unknown keys refused, current key accepted.
+ * Writes the volatile variable MemoryStep = 1 once both refusals held, just before the last
+ * ExitBootServices, so the test can tell the accepted call was the one with the fresh key. */
 #include <efiemu_test.h>
+
+static EFI_GUID V = {0x77777777, 0x1111, 0x2222, {1, 1, 2, 2, 3, 3, 4, 6}};
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     EFI_BOOT_SERVICES *bs = st->BootServices;
@@ -56,6 +60,12 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     size = bufsize;
     CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
     CHECK(key != stale);
+    /* a key the firmware never gave out (newer than the current one) is refused too */
+    CHECK(bs->ExitBootServices(image, key + 1) == EFI_INVALID_PARAMETER);
+    UINT8 one = 1;
+    CHECK_OK(st->RuntimeServices->SetVariable(u"MemoryStep", &V, EFI_VARIABLE_BOOTSERVICE_ACCESS, 1, &one));
+    size = bufsize;
+    CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
     CHECK_OK(bs->ExitBootServices(image, key));
     return 0x8000000000200000ULL; /* not reached: ExitBootServices ends the run */
 }

@@ -47,12 +47,30 @@ class TargetedAppsTest {
                 ? "CHECK failed at line " + (s & 0xfffff) : Status.name(s));
     }
 
+    /**
+     * §7.4: ExitBootServices with a map key that is not the current one is EFI_INVALID_PARAMETER (the
+     * Linux stub gets the map again and retries on it). The run must end in the call with the fresh
+     * key: the app writes MemoryStep only after the stale and the never-issued key were refused,
+     * and the trace shows exactly three ExitBootServices calls, the last one with the current key.
+     */
     @Test
     void memoryServicesAndMapKey() throws Exception {
-        RunOutcome o = run("memory", fw -> { });
-        String why = o.fault() != null ? o.fault().format() : o.message() + " status 0x" + Long.toHexString(o.status())
-                + " (line " + (o.status() & 0xfffff) + ")";
-        assertEquals(RunOutcome.Kind.EXIT_BOOT_SERVICES, o.kind(), why);
+        byte[] pe = Files.readAllBytes(app("memory"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            java.util.List<dev.efiemu.core.trap.ServiceTrace.Entry> ebs = new java.util.ArrayList<>();
+            fw.machine().traps().onCall(e -> { if (e.service().equals("BS.ExitBootServices")) ebs.add(e); });
+            java.util.function.Supplier<String> calls = () -> ebs.stream().map(e -> e.format()).toList().toString();
+            RunOutcome o = fw.runPayload(pe, "memory.efi", null, 0, DevicePath.filePath("\\memory.efi"));
+            String why = o.fault() != null ? o.fault().format() : o.message() + " status 0x" + Long.toHexString(o.status())
+                    + " (line " + (o.status() & 0xfffff) + ")";
+            assertEquals(RunOutcome.Kind.EXIT_BOOT_SERVICES, o.kind(), why);
+            var step = fw.variables().get("MemoryStep", Guid.parse("77777777-1111-2222-0101-020203030406"));
+            assertTrue(step != null && step.data()[0] == 1, "ExitBootServices accepted a stale or unknown map key: " + calls.get());
+            assertEquals(3, ebs.size(), calls.get());
+            assertEquals(Status.INVALID_PARAMETER, ebs.get(0).status(), ebs.get(0).format());
+            assertEquals(Status.INVALID_PARAMETER, ebs.get(1).status(), ebs.get(1).format());
+            assertEquals(fw.machine().memoryMap().mapKey(), ebs.get(2).args()[1], "accepted with the current key: " + ebs.get(2).format());
+        }
     }
 
     @Test
