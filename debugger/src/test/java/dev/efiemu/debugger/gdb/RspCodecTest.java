@@ -2,6 +2,7 @@ package dev.efiemu.debugger.gdb;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.ByteArrayInputStream;
@@ -29,6 +30,29 @@ class RspCodecTest {
         assertEquals("$}\u0003}\u0004}\n#", text(Rsp.frame("#$*")).substring(0, 8));
         byte[] body = "}\u0003}\u0004}\n".getBytes(StandardCharsets.ISO_8859_1);
         assertEquals("#$*", text(Rsp.unescape(body, 0, body.length)));
+    }
+
+    /**
+     * A reply holding all four bytes the protocol escapes ('$', '#', '}', '*'): each goes out as '}'
+     * and the byte XOR 0x20, and the checksum is the modulo-256 sum of the bytes as sent, escapes
+     * included (GDB manual, "Overview" of the remote protocol). The decoder, which checks the
+     * checksum as gdb does, takes the frame and gives back the reply.
+     */
+    @Test
+    void replyWithEveryEscapedByteIsChecksummedAsSent() throws IOException {
+        String reply = "E.a$b#c}d*e";
+        String sent = "E.a}\u0004b}\u0003c}]d}\ne";
+        int sum = 0;
+        for (char ch : sent.toCharArray()) sum += ch;
+        String framed = text(Rsp.frame(reply));
+        assertEquals("$" + sent + "#" + String.format("%02x", sum & 0xff), framed);
+        int unescapedSum = 0;
+        for (char ch : reply.toCharArray()) unescapedSum += ch;
+        assertNotEquals(unescapedSum & 0xff, sum & 0xff, "the two sums must differ for this reply to tell them apart");
+        Object p = new PacketDecoder(64).next(in(framed));
+        assertEquals(new PacketDecoder.Packet(sent), p, "the decoder accepts the checksum");
+        byte[] body = sent.getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(reply, text(Rsp.unescape(body, 0, body.length)));
     }
 
     @Test
