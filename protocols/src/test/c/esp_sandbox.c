@@ -49,6 +49,15 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK(root->Open(root, &f, u"\\escape\\hostname", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
     CHECK_OK(root->Open(root, &f, u"\\EFI\\..\\..\\EFI\\Linux\\readme.txt", EFI_FILE_MODE_READ, 0));
     CHECK_OK(f->Close(f));
+    /* ".." drops one name each and stops at the root, also when it does not cancel itself */
+    CHECK(root->Open(root, &f, u"\\a\\..\\..\\..\\etc\\hostname", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
+    CHECK(root->Open(root, &f, u"\\EFI\\Linux\\..\\..\\..\\..\\..\\escape\\hostname", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
+    CHECK_OK(root->Open(root, &f, u"\\EFI\\Linux\\x\\..\\..\\..\\..\\..\\EFI\\y\\..\\Linux\\README.txt", EFI_FILE_MODE_READ, 0));
+    n = sizeof(buf);
+    CHECK_OK(f->Read(f, &n, buf));
+    CHECK(n == 5 && buf[0] == 'h');
+    CHECK_OK(f->Close(f));
+    CHECK(root->Open(root, &f, u"\\EFI\\Linux\\..\\README.txt", EFI_FILE_MODE_READ, 0) == EFI_NOT_FOUND);
 
     /* directory listing: README.txt, and this app, shown there from outside the ESP (read-only) */
     CHECK_OK(root->Open(root, &d, u"\\EFI\\Linux", EFI_FILE_MODE_READ, 0));

@@ -38,6 +38,17 @@ class EspSandboxTest {
         EspSandbox s = new EspSandbox(esp(), false);
         assertEquals(s.root().resolve("EFI/Linux/README.txt"), s.resolve(EspSandbox.components(List.of(), "\\efi\\linux\\readme.TXT")));
         assertEquals(List.of("etc", "hostname"), EspSandbox.components(List.of(), "\\..\\..\\etc\\hostname"));
+        // ".." drops one name and stops at the root: cases that do not cancel themselves
+        assertEquals(List.of("etc", "hostname"), EspSandbox.components(List.of(), "\\a\\..\\..\\..\\etc\\hostname"));
+        assertEquals(List.of("etc", "hostname"), EspSandbox.components(List.of(), "\\a\\b\\c\\..\\..\\..\\..\\..\\..\\etc\\hostname"));
+        assertEquals(List.of("a", "d"), EspSandbox.components(List.of(), "\\a\\b\\c\\..\\..\\d"));
+        assertEquals(List.of("a", "c"), EspSandbox.components(List.of(), "\\a\\b\\..\\c"));
+        assertEquals(List.of("EFI", "x"), EspSandbox.components(List.of("EFI", "Linux"), "..\\x"));
+        assertEquals(List.of("x"), EspSandbox.components(List.of("EFI", "Linux"), "..\\..\\..\\..\\x"));
+        assertEquals(List.of("EFI", "Linux", "y"), EspSandbox.components(List.of("EFI"), "Linux\\.\\z\\..\\y"));
+        assertEquals(List.of(), EspSandbox.components(List.of("EFI"), "..\\..\\.."));
+        assertEquals(s.root().resolve("EFI/Linux/README.txt"),
+                s.resolve(EspSandbox.components(List.of(), "\\a\\b\\..\\..\\..\\..\\EFI\\x\\..\\Linux\\README.txt")));
         assertEquals(List.of("etc", "hostname"), EspSandbox.components(List.of("EFI"), "/etc/hostname"));
         assertNull(s.resolve(List.of("escape", "hostname")));
         assertNull(s.resolve(List.of("escape")));
