@@ -134,6 +134,48 @@ class SbverifyAgreementTest {
         assertEquals(Verdict.Status.TRUSTED, Authenticode.verify(uki, allow).status());
     }
 
+    /**
+     * dbx by certificate: an EFI_CERT_X509_SHA256 entry (UEFI spec §32.4.1: the SHA-256 of the
+     * certificate's TBSCertificate, then an EFI_TIME of revocation) forbids every signature whose
+     * chain holds that certificate. The TBSCertificate is cut out by openssl asn1parse, not by us.
+     */
+    @Test
+    void dbxByCertificateTbsHashRevokes() throws Exception {
+        Fixtures f = fx();
+        PeImage kernel = PeImage.parse(read(f.cloudKernel()));
+        TrustStore debian = TrustStore.builder().addShimVendorCert(f.shim()).build();
+        assertEquals(Verdict.Status.TRUSTED, Authenticode.verify(kernel, debian).status(), "trusted without the dbx entry");
+
+        byte[] tbsHash = tbsSha256(RealFixtures.debianCa(), "debian-ca");
+        byte[] entry = java.util.Arrays.copyOf(tbsHash, 48); // + EFI_TIME TimeOfRevocation (zero: always)
+        TrustStore byTbs = TrustStore.builder().addShimVendorCert(f.shim())
+                .addDbx(SignatureListTest.esl(SignatureList.CERT_X509_SHA256, entry), "Debian CA TBS in dbx").build();
+        Verdict v = Authenticode.verify(kernel, byTbs);
+        assertEquals(Verdict.Status.REVOKED, v.status(), v.reason());
+        assertTrue(v.reason().contains("CN=Debian Secure Boot CA is forbidden by Debian CA TBS in dbx"), v.reason());
+
+        // Not the hash of the whole certificate, and not another certificate's TBS hash.
+        byte[] whole = java.security.MessageDigest.getInstance("SHA-256").digest(RealFixtures.debianCa().getEncoded());
+        byte[] other = tbsSha256(TrustStore.certificate(TrustStore.pemBlocks(Files.readAllBytes(f.snakeoilCert())).get(0)), "snakeoil");
+        for (byte[] h : List.of(whole, other)) {
+            TrustStore notIt = TrustStore.builder().addShimVendorCert(f.shim())
+                    .addDbx(SignatureListTest.esl(SignatureList.CERT_X509_SHA256, java.util.Arrays.copyOf(h, 48)), "other dbx").build();
+            Verdict w = Authenticode.verify(kernel, notIt);
+            assertEquals(Verdict.Status.TRUSTED, w.status(), w.reason());
+        }
+    }
+
+    /** SHA-256 of the TBSCertificate as openssl cuts it out of the certificate (asn1parse -strparse 4). */
+    private byte[] tbsSha256(java.security.cert.X509Certificate c, String name) throws Exception {
+        Tools.require("openssl", "openssl");
+        Path pem = RealFixtures.writePem(c, tmp.resolve(name + ".pem")), tbs = tmp.resolve(name + ".tbs");
+        Tools.Result r = Tools.run("openssl", "asn1parse", "-in", pem.toString(), "-strparse", "4", "-noout", "-out", tbs.toString());
+        assertEquals(0, r.exitCode(), r.output());
+        byte[] der = Files.readAllBytes(tbs);
+        assertEquals(0x30, der[0] & 0xff, "TBSCertificate is a SEQUENCE");
+        return java.security.MessageDigest.getInstance("SHA-256").digest(der);
+    }
+
     @Test
     void shimCarriesTwoSignatures() {
         Fixtures f = fx();
