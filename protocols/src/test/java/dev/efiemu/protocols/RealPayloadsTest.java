@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 class RealPayloadsTest {
     static final String INITRD_LINE = "Loaded initrd from LINUX_EFI_INITRD_MEDIA_GUID device path";
 
-    record Run(RunOutcome outcome, String console, List<String> trace) {}
+    /** @param initrd what the LINUX_EFI_INITRD_MEDIA configuration table the stub installed points at, or null */
+    record Run(RunOutcome outcome, String console, List<String> trace, byte[] initrd) {}
 
     static Run run(Path payload, Path initrd, String cmdline, Long seed) throws Exception {
         return run(dev.efiemu.cpu.Arch.X86_64, payload, initrd, cmdline, seed);
@@ -37,8 +38,16 @@ class RealPayloadsTest {
             fw.machine().traps().onCall(e -> trace.add(e.format()));
             RunOutcome o = fw.runPayload(Files.readAllBytes(payload), payload.getFileName().toString(), cmdline, 0,
                     DevicePath.filePath("\\" + payload.getFileName()));
-            return new Run(o, console.toString(), trace);
+            return new Run(o, console.toString(), trace, initrdTable(fw));
         }
+    }
+
+    /** The bytes the LINUX_EFI_INITRD_MEDIA table ({u64 base; u64 size}, Linux's struct linux_efi_initrd) describes. */
+    static byte[] initrdTable(Firmware fw) {
+        Long table = fw.tables().configTables().get(dev.efiemu.core.efi.Guids.LINUX_INITRD_MEDIA);
+        if (table == null) return null;
+        long base = fw.machine().memory().u64(table), size = fw.machine().memory().u64(table + 8);
+        return fw.machine().memory().read(base, Math.toIntExact(size));
     }
 
     static Fixtures fixtures() {
@@ -59,7 +68,16 @@ class RealPayloadsTest {
         assertReachedEbs(r);
         assertTrue(r.console().contains(INITRD_LINE), r.console());
         assertTrue(r.trace().stream().anyMatch(t -> t.startsWith("#") && t.contains("LoadFile") && t.endsWith("SUCCESS")), "initrd loaded");
+        assertInitrdIsTheFile(r, f.markerInitrd());
         assertMapKeyIsCurrent(r);
+    }
+
+    /** The stub's record of the initrd it loaded (base, size) describes exactly the initrd file's bytes. */
+    static void assertInitrdIsTheFile(Run r, Path initrd) throws Exception {
+        byte[] file = Files.readAllBytes(initrd);
+        assertTrue(r.initrd() != null, "the stub installed no LINUX_EFI_INITRD_MEDIA table");
+        assertEquals(file.length, r.initrd().length, "initrd size the stub recorded");
+        assertEquals(-1, java.util.Arrays.mismatch(file, r.initrd()), "first differing byte of the initrd the guest received");
     }
 
     /**
@@ -90,6 +108,7 @@ class RealPayloadsTest {
         Run r = run(f.genericKernel(), f.markerInitrd(), "console=ttyS0", 2L);
         assertReachedEbs(r);
         assertTrue(r.console().contains(INITRD_LINE), r.console());
+        assertInitrdIsTheFile(r, f.markerInitrd());
         assertMapKeyIsCurrent(r);
     }
 
@@ -100,6 +119,7 @@ class RealPayloadsTest {
         Run r = run(dev.efiemu.cpu.Arch.AARCH64, f.arm64Image(), f.markerInitrdAarch64(), "console=ttyAMA0", 5L);
         assertReachedEbs(r);
         assertTrue(r.console().contains(INITRD_LINE), r.console());
+        assertInitrdIsTheFile(r, f.markerInitrdAarch64());
         assertTrue(r.console().contains("Exiting boot services"), r.console());
     }
 
