@@ -85,6 +85,10 @@ class HandoffBootTest {
         assertTrue(Files.size(a) > 32L << 20);
     }
 
+    /**
+     * The PVH note (readelf: "Xen", type 0x12) names the trampoline's 32-bit entry: the PT_LOAD
+     * segment holding that physical address carries the committed trampoline code there.
+     */
     @Test
     void elfHasPvhNoteAndLoadsAtPhysicalAddresses() throws Exception {
         Path elf = tmp.resolve("k.elf");
@@ -92,8 +96,32 @@ class HandoffBootTest {
         Process p = new ProcessBuilder("readelf", "-lnW", elf.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor());
-        assertTrue(out.contains("Xen") && out.contains("0x00000012"), "XEN_ELFNOTE_PHYS32_ENTRY note:\n" + out);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "Xen\\s+0x00000008\\s+[^\\n]*?\\(0x00000012\\)\\s*description data: ((?:[0-9a-f]{2} ?){8})").matcher(out);
+        assertTrue(m.find(), "XEN_ELFNOTE_PHYS32_ENTRY note:\n" + out);
+        String[] hex = m.group(1).trim().split(" ");
+        long entry = 0;
+        for (int i = 7; i >= 0; i--) entry = entry << 8 | Integer.parseInt(hex[i], 16);
         assertTrue(out.contains("LOAD"), out);
+
+        byte[] trampoline;
+        try (var in = dev.efiemu.core.handoff.Trampoline.class.getResourceAsStream("trampoline.bin")) {
+            trampoline = in.readAllBytes();
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(elf)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(entry, b.getLong(24), "e_entry is the PVH entry too");
+        long phoff = b.getLong(32);
+        byte[] at = null;
+        for (int i = 0; i < b.getShort(56); i++) {
+            int ph = (int) (phoff + 56L * i);
+            long off = b.getLong(ph + 8), paddr = b.getLong(ph + 24), filesz = b.getLong(ph + 32);
+            if (b.getInt(ph) == 1 && entry >= paddr && entry + trampoline.length <= paddr + filesz) {
+                at = new byte[trampoline.length];
+                b.get((int) (off + entry - paddr), at);
+            }
+        }
+        assertTrue(at != null, String.format("no PT_LOAD holds the note's entry 0x%x:%n%s", entry, out));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(trampoline, at, "the trampoline's code at the note's entry");
     }
 
     @Test
