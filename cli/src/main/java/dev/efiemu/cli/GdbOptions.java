@@ -42,6 +42,19 @@ final class GdbOptions {
     }
 
     /** Starts the stub for {@code spec} ([HOST:]PORT; null = no debugger) and says where gdb should connect. */
+    /**
+     * The engine a gdb session runs on: breakpoints, single-step and watchpoints are engine hooks
+     * that only Unicorn gives (docs/kvm.md), so {@code auto} means Unicorn and {@code kvm} is refused.
+     */
+    static String engineFor(String engine) {
+        String e = engine == null ? "auto" : engine.strip().toLowerCase(java.util.Locale.ROOT);
+        if (e.equals("kvm")) {
+            throw new RunCommand.InputError("--engine kvm: the debugger runs on Unicorn only (breakpoints, single-step and watchpoints"
+                    + " are engine hooks the KVM engine does not have); use --engine unicorn");
+        }
+        return e.equals("auto") ? "unicorn" : engine;
+    }
+
     static GdbStub attach(Machine machine, String spec, boolean detachContinue) throws IOException {
         if (spec == null) return null;
         String host = "127.0.0.1";

@@ -72,6 +72,10 @@ final class KexecCommand implements Callable<Integer> {
     @Option(names = "--no-host-runtime", description = "do not pass the host firmware's EFI runtime services on to the next kernel (it then boots without them)")
     boolean noHostRuntime;
 
+    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "auto",
+            description = "the CPU engine: KVM where /dev/kvm works, else Unicorn (default ${DEFAULT-VALUE}); the summary says which ran")
+    String engine;
+
     @Option(names = "--seed", paramLabel = "N", description = "seed for EFI_RNG_PROTOCOL and the clock: same seed, same image")
     Long seed;
 
@@ -104,7 +108,7 @@ final class KexecCommand implements Callable<Integer> {
             System.out.println("efiemu kexec: " + t.describe());
             BootRequest req = BootRequest.of(t.payload()).withInitrd(initrdFile).withCmdline(t.cmdline()).withMemmap(memmap).withSeed(seed)
                     .withBudget(budgetSeconds * 1000).withEsp(t.esp(), false, false).withVariables(vars).withSecureBoot(secureBoot, db, dbx)
-                    .withTpm(tpm, tpmLog);
+                    .withTpm(tpm, tpmLog).withEngine(engine);
             try (BootSession session = BootSession.open(req)) {
                 BootReport report = session.run();
                 Summary.print(System.out, report);

@@ -105,6 +105,10 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--gdb", paramLabel = "[HOST:]PORT", description = "serve the GDB remote protocol there and wait for gdb before the first instruction (debug: default 127.0.0.1:1234)")
     String gdb;
 
+    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "auto",
+            description = "the CPU engine: KVM where /dev/kvm works, else Unicorn (default ${DEFAULT-VALUE}); the summary says which ran")
+    String engine;
+
     @Option(names = "--gdb-detach-continue", description = "when gdb disconnects without detaching, let the run go on (default: it stops)")
     boolean gdbDetachContinue;
 
@@ -115,6 +119,7 @@ class RunCommand implements Callable<Integer> {
             throw new InputError("--kexec and --kexec-dry-run need --memmap host: the image must be laid out in this machine's RAM"
                     + " (a dry run also takes --memmap FILE, a machine's /proc/iomem)");
         }
+        if (gdb != null) engine = GdbOptions.engineFor(engine);
         BootRequest req = request();
         PrintWriter json = null;
         try (BootSession session = BootSession.open(req)) {
@@ -154,7 +159,7 @@ class RunCommand implements Callable<Integer> {
     BootRequest request() {
         return BootRequest.of(payload).withInitrd(initrd).withCmdline(cmdline).withMemmap(memmap).withMemory(Sizes.parse(memory))
                 .withSeed(seed).withBudget(gdb != null ? 0 : budgetSeconds * 1000).withEsp(esp, espWritable, espDisk).withKeys(keys)
-                .withVariables(vars).withSecureBoot(secureBoot, db, dbx).withTpm(tpm, tpmLog).withDtb(dtb);
+                .withVariables(vars).withSecureBoot(secureBoot, db, dbx).withTpm(tpm, tpmLog).withDtb(dtb).withEngine(engine);
     }
 
     static byte[] readInput(Path p, String what) {

@@ -14,6 +14,7 @@ final class Summary {
         out.println("outcome:        " + r.outcome().kind() + " — " + r.outcome().message());
         out.printf("time:           %.3f s emulation, %.3f s set-up%n", r.runSeconds(), r.setupSeconds());
         out.println("engine:         " + r.engine());
+        if (r.engineFallback() != null) out.println("engine note:    --engine auto did not use " + r.engineFallback());
         out.println("service calls:  " + r.serviceCalls());
         long rss = PeakRss.bytes();
         out.printf("memory:         %d MiB backed in the engine (allocated RAM only)%s%n", r.backedBytes() >> 20,

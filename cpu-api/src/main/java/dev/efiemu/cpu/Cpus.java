@@ -35,7 +35,17 @@ public final class Cpus {
      * @throws EngineUnavailableException with one line saying why no engine can run the guest
      */
     public static Cpu open(Arch arch, String engine) {
-        return select(engines(), engine, arch).engine().open(arch);
+        return choose(arch, engine).open(arch);
+    }
+
+    /**
+     * The engine that would run {@code arch} guests for the name {@code engine} ({@value #AUTO}: the
+     * most preferred available one), with why {@value #AUTO} passed over more preferred engines.
+     *
+     * @throws EngineUnavailableException with one line saying why no engine can run the guest
+     */
+    public static Selected choose(Arch arch, String engine) {
+        return select(engines(), engine, arch);
     }
 
     /** Diagnostic entry point: prints the engine that would run guests, or the reason none loads (exit 1). */
@@ -58,8 +68,18 @@ public final class Cpus {
         return select(engines(), name, null).info();
     }
 
-    /** An engine that is available, and what it said about itself. */
-    record Selected(CpuEngine engine, EngineInfo info) {}
+    /**
+     * An engine that is available, and what it said about itself.
+     *
+     * @param fallback for {@value #AUTO}: one line saying which more preferred engines could not run here
+     *                 and why ("kvm: /dev/kvm: ..."), or null when the first choice ran
+     */
+    public record Selected(CpuEngine engine, EngineInfo info, String fallback) {
+        /** A new CPU with no memory mapped on this engine. */
+        public Cpu open(Arch arch) {
+            return engine.open(arch);
+        }
+    }
 
     /**
      * Picks from {@code all} (most preferred first) the engine named {@code name}, or for {@value #AUTO}
@@ -82,18 +102,21 @@ public final class Cpus {
             }
             CpuEngine.Availability a = e.availability();
             if (!a.isAvailable()) throw new EngineUnavailableException(a.reason());
-            return new Selected(e, a.info());
+            return new Selected(e, a.info(), null);
         }
         List<String> why = new ArrayList<>();
+        List<String> unavailable = new ArrayList<>();
         for (CpuEngine e : all) {
             if (arch != null && !e.supports(arch)) {
                 why.add(e.name() + ": cannot run " + arch + " guests");
                 continue;
             }
             CpuEngine.Availability a = e.availability();
-            if (a.isAvailable()) return new Selected(e, a.info());
+            if (a.isAvailable()) return new Selected(e, a.info(), unavailable.isEmpty() ? null : String.join("; ", unavailable));
             if (all.size() == 1) throw new EngineUnavailableException(a.reason()); // the engine's own words
-            why.add(e.name() + ": " + a.reason());
+            String named = a.reason().startsWith(e.name() + ":") ? a.reason() : e.name() + ": " + a.reason();
+            why.add(named);
+            unavailable.add(named);
         }
         throw new EngineUnavailableException("no CPU engine available (" + String.join("; ", why) + ")");
     }

@@ -49,6 +49,15 @@ class CpusTest {
     }
 
     @Test
+    void autoSaysWhyItPassedOverAMorePreferredEngine() {
+        assertEquals("kvm: /dev/kvm: permission denied", Cpus.select(Cpus.sorted(List.of(NO_KVM, UNICORN)), "auto", Arch.X86_64).fallback());
+        assertEquals(null, Cpus.select(Cpus.sorted(List.of(KVM, UNICORN)), "auto", Arch.X86_64).fallback());
+        assertEquals(null, Cpus.select(Cpus.sorted(List.of(KVM, UNICORN)), "auto", Arch.AARCH64).fallback(),
+                "an engine that cannot run the architecture is no fallback");
+        assertEquals(null, Cpus.select(Cpus.sorted(List.of(NO_KVM, UNICORN)), "unicorn", Arch.X86_64).fallback());
+    }
+
+    @Test
     void aNamePicksThatEngine() {
         assertEquals("unicorn", pick(List.of(UNICORN, KVM), "unicorn", Arch.X86_64));
         assertEquals("unicorn", pick(List.of(UNICORN, KVM), " Unicorn ", Arch.X86_64));

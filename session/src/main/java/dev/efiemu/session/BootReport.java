@@ -22,11 +22,12 @@ import java.util.Map;
  * @param backedBytes    guest memory the engine backs (allocated RAM only)
  * @param tpm            the TPM the payload measured into
  * @param tpmErrors      TPM commands that failed during the run (the payload got EFI_DEVICE_ERROR)
+ * @param engineFallback why {@code --engine auto} passed over a more preferred engine (KVM), or null
  */
 public record BootReport(RunOutcome outcome, double setupSeconds, double runSeconds, String engine, long serviceCalls,
                          List<Image> images, Map<String, Long> memoryByType, Map<String, Long> configTables,
                          List<String> variables, Map<String, Integer> unsupported, List<Pcr> pcrs, int events,
-                         long backedBytes, String tpm, List<String> tpmErrors) {
+                         long backedBytes, String tpm, List<String> tpmErrors, String engineFallback) {
     /** One loaded image. */
     public record Image(String name, long base, long size, long entry) {}
 

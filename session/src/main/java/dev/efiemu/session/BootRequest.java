@@ -32,9 +32,11 @@ import java.util.List;
  * @param tpm          {@code virtual} (efiemu's PCRs), a TPM 2.0 device ({@code /dev/tpmrm0}) or {@code swtpm:HOST:PORT}
  * @param tpmLog       the event log that already describes the TPM's PCRs (a device TPM defaults to
  *                     the host's binary_bios_measurements), or null
+ * @param engine       the CPU engine: {@code auto} (KVM where /dev/kvm works, else Unicorn), {@code unicorn} or {@code kvm}
  */
-public record BootRequest(Path payload, Path initrd, String cmdline, String memmap, long memoryBytes, Long seed, long budgetMillis, Path esp, boolean espWritable, boolean espDisk, String keys, Path vars, boolean secureBoot, List<Path> db, List<Path> dbx, PrintStream console, Path dtb, String tpm, Path tpmLog) {
+public record BootRequest(Path payload, Path initrd, String cmdline, String memmap, long memoryBytes, Long seed, long budgetMillis, Path esp, boolean espWritable, boolean espDisk, String keys, Path vars, boolean secureBoot, List<Path> db, List<Path> dbx, PrintStream console, Path dtb, String tpm, Path tpmLog, String engine) {
     public BootRequest {
+        if (engine == null || engine.isBlank()) engine = "auto";
         db = List.copyOf(db);
         dbx = List.copyOf(dbx);
     }
@@ -42,58 +44,63 @@ public record BootRequest(Path payload, Path initrd, String cmdline, String memm
     /** A request for {@code payload} with the defaults of {@code efiemu run}: QEMU's machine with 1 GiB, a 120 s budget, console to stdout, the virtual TPM. */
     public static BootRequest of(Path payload) {
         return new BootRequest(payload, null, null, "qemu", 1L << 30, null, 120_000, null, false, false, null, null, false,
-                List.of(), List.of(), System.out, null, "virtual", null);
+                List.of(), List.of(), System.out, null, "virtual", null, "auto");
     }
 
     public BootRequest withInitrd(Path p) {
-        return new BootRequest(payload, p, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, p, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withCmdline(String c) {
-        return new BootRequest(payload, initrd, c, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, c, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withMemmap(String m) {
-        return new BootRequest(payload, initrd, cmdline, m, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, m, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withMemory(long bytes) {
-        return new BootRequest(payload, initrd, cmdline, memmap, bytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, bytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withSeed(Long s) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, s, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, s, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withBudget(long millis) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, millis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, millis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withEsp(Path dir, boolean writable, boolean disk) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, dir, writable, disk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, dir, writable, disk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withKeys(String k) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, k, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, k, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withVariables(Path v) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, v, secureBoot, db, dbx, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, v, secureBoot, db, dbx, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withSecureBoot(boolean on, List<Path> allowed, List<Path> forbidden) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, on, allowed, forbidden, console, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, on, allowed, forbidden, console, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withConsole(PrintStream out) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, out, dtb, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, out, dtb, tpm, tpmLog, engine);
     }
 
     public BootRequest withDtb(Path d) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, d, tpm, tpmLog);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, d, tpm, tpmLog, engine);
+    }
+
+    /** Runs on the CPU engine {@code name}: {@code auto}, {@code unicorn} or {@code kvm}. */
+    public BootRequest withEngine(String name) {
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, tpm, tpmLog, name);
     }
 
     public BootRequest withTpm(String spec, Path log) {
-        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, spec, log);
+        return new BootRequest(payload, initrd, cmdline, memmap, memoryBytes, seed, budgetMillis, esp, espWritable, espDisk, keys, vars, secureBoot, db, dbx, console, dtb, spec, log, engine);
     }
 }

@@ -87,7 +87,7 @@ public final class BootSession implements AutoCloseable {
         Arch arch = archOf(file);
         DeviceTree dtb = deviceTree(r, arch);
         MachineConfig cfg = MachineConfig.defaults().withArch(arch).withMemory(r.memoryBytes()).withSeed(r.seed())
-                .withBudget(r.budgetMillis()).withConsole(r.console());
+                .withBudget(r.budgetMillis()).withConsole(r.console()).withEngine(r.engine());
         var layout = layoutOverride != null ? layoutOverride : MachineLayout.resolve(r.memmap(), arch, dtb);
         if (layout != null) cfg = cfg.withLayout(layout);
         EventLog log = TpmChoice.open(r.tpm(), r.tpmLog());
@@ -243,7 +243,7 @@ public final class BootSession implements AutoCloseable {
         }
         return new BootReport(o, setup, run, String.valueOf(m.cpu().engine()), m.trace().total(), List.copyOf(images),
                 m.memoryMap().bytesByType(), tables, List.copyOf(vars), new LinkedHashMap<>(m.traps().unsupportedCalls()), List.copyOf(pcrs),
-                log.events().size(), m.backing().bytes(), log.tpm().describe(), std.tcg2().deviceErrors());
+                log.events().size(), m.backing().bytes(), log.tpm().describe(), std.tcg2().deviceErrors(), m.engineFallback());
     }
 
     /** The report of the run (after {@link #run}). */

@@ -42,6 +42,7 @@ public final class Machine implements AutoCloseable {
 
     private final MachineConfig config;
     private final Cpu cpu;
+    private final String engineFallback;
     private final Abi abi;
     private final GuestMemory memory;
     private final MemoryMap map;
@@ -62,7 +63,9 @@ public final class Machine implements AutoCloseable {
 
     public Machine(MachineConfig config) {
         this.config = config;
-        this.cpu = Cpus.open(config.arch());
+        Cpus.Selected engine = Cpus.choose(config.arch(), config.engine());
+        this.cpu = engine.open(config.arch());
+        this.engineFallback = engine.fallback();
         this.abi = Abi.of(config.arch());
         this.memory = new GuestMemory(cpu);
         this.map = config.memoryMap();
@@ -105,6 +108,14 @@ public final class Machine implements AutoCloseable {
         } finally {
             cpu.unmap(scratch, size);
         }
+    }
+
+    /**
+     * Why {@code auto} passed over a more preferred engine ("kvm: cannot open /dev/kvm: ..."), or null
+     * when the engine asked for runs.
+     */
+    public String engineFallback() {
+        return engineFallback;
     }
 
     /** What the engine backs of the physical address space (allocated RAM only). */
