@@ -43,6 +43,8 @@ final class KvmCpu implements Cpu {
             INSN_INVALID = "Invalid instruction (UC_ERR_INSN_INVALID)",
             EXCEPTION = "Unhandled CPU exception (UC_ERR_EXCEPTION)";
     private static final int MSR_EFER = 0xc0000080;
+    /** {@code -Defiemu.kvm.trace=true}: every VM exit on stderr (for diagnosing the engine). */
+    private static final boolean TRACE = Boolean.getBoolean("efiemu.kvm.trace");
 
     private final EngineInfo engine;
     private final int kvmFd, vmFd, vcpuFd;
@@ -364,12 +366,14 @@ final class KvmCpu implements Cpu {
                 Kvm.ioctl(vcpuFd, Kvm.RUN, 0, "KVM_RUN");
             } catch (KvmException e) {
                 if (e.errno() != Kvm.EINTR && e.errno() != Kvm.EAGAIN) throw e;
+                if (TRACE) System.err.printf("kvm: KVM_RUN interrupted (%s), kicked=%s%n", Kvm.errno(e.errno()), kicked);
                 state.invalidate();
                 if (kicked) return kickedStop();
                 continue; // a signal for someone else
             }
             state.invalidate();
             int reason = run.getInt(Layout.RUN_EXIT_REASON);
+            if (TRACE) System.err.printf("kvm: exit %d at rip 0x%x rsp 0x%x%n", reason, state.reg(Layout.RIP), state.reg(Layout.RSP));
             RunResult r = switch (reason) {
                 case Kvm.EXIT_HLT -> halted(until);
                 case Kvm.EXIT_IO -> portIo();
@@ -505,7 +509,10 @@ final class KvmCpu implements Cpu {
             // KVM_INTERNAL_ERROR_EMULATION: KVM could not fetch the instruction to emulate: code outside memory.
             return result(RunResult.Kind.MEMORY_FAULT, rip, FETCH_UNMAPPED);
         }
-        return result(RunResult.Kind.ENGINE_ERROR, -1, "KVM internal error (KVM_EXIT_INTERNAL_ERROR, suberror " + sub + ")");
+        int n = Math.min(run.getInt(Layout.INTERNAL_SUBERROR + 4), 8);
+        StringBuilder data = new StringBuilder();
+        for (int i = 0; i < n; i++) data.append(i == 0 ? "; data" : "").append(String.format(" 0x%x", run.getLong(Layout.INTERNAL_SUBERROR + 8 + 8L * i)));
+        return result(RunResult.Kind.ENGINE_ERROR, -1, "KVM internal error (KVM_EXIT_INTERNAL_ERROR, suberror " + sub + data + ")");
     }
 
     /**

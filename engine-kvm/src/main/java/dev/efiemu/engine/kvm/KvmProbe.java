@@ -114,7 +114,56 @@ final class KvmProbe {
             if (page != null) unmap(page, 4096);
             close(kvm);
         }
-        return new EngineInfo("kvm", "API " + Kvm.API_VERSION + ", Linux " + kernelRelease(), device, true, null);
+        EngineInfo info = new EngineInfo("kvm", "API " + Kvm.API_VERSION + ", Linux " + kernelRelease(), device, true, null);
+        longModeRoundTrip(info, device);
+        return info;
+    }
+
+    /**
+     * The guest the firmware gives a payload, in miniature: long mode on the engine's own tables, an
+     * SSE register move (what compiled payloads do first), then INT3 through the engine's IDT. A KVM
+     * that runs real mode but not this (a paravirtual backend such as PVM inside some cloud VMs
+     * emulates SSE instructions it cannot) is no KVM for efiemu.
+     */
+    static void longModeRoundTrip(EngineInfo info, String device) {
+        byte[] code = {
+            0x48, (byte) 0xc7, (byte) 0xc0, 0x2a, 0, 0, 0, // mov rax, 42
+            0x66, 0x48, 0x0f, 0x6e, (byte) 0xc0, // movq xmm0, rax
+            0x66, 0x48, 0x0f, 0x7e, (byte) 0xc3, // movq rbx, xmm0
+            (byte) 0xf4, // hlt
+            (byte) 0xcc, // int3
+        };
+        String what = "kvm: " + device + " runs real mode but not a 64-bit guest with SSE: ";
+        try (KvmCpu cpu = new KvmCpu(info, device)) {
+            long at = 0x100000;
+            cpu.map(at, 0x10000, dev.efiemu.cpu.Perm.ALL);
+            cpu.write(at, code);
+            cpu.reg(dev.efiemu.cpu.X86Reg.CR0, cpu.reg(dev.efiemu.cpu.X86Reg.CR0) | 0x22); // MP, NE
+            cpu.reg(dev.efiemu.cpu.X86Reg.CR4, cpu.reg(dev.efiemu.cpu.X86Reg.CR4) | 0x600); // OSFXSR, OSXMMEXCPT
+            cpu.reg(dev.efiemu.cpu.X86Reg.RSP, at + 0x10000);
+            dev.efiemu.cpu.RunResult r = cpu.run(at, dev.efiemu.cpu.Cpu.FOREVER);
+            if (r.kind() != dev.efiemu.cpu.RunResult.Kind.UNTIL || cpu.reg(dev.efiemu.cpu.X86Reg.RBX) != 42) {
+                throw new EngineUnavailableException(what + (r.detail() != null ? r.detail() : r.kind() + " with RBX = " + cpu.reg(dev.efiemu.cpu.X86Reg.RBX)));
+            }
+            int[] vector = {-1};
+            cpu.onInterrupt((c, v) -> {
+                vector[0] = v;
+                c.stop();
+            });
+            r = cpu.run(at + code.length - 1, dev.efiemu.cpu.Cpu.FOREVER);
+            if (vector[0] != 3 || cpu.reg(dev.efiemu.cpu.X86Reg.RIP) != at + code.length) {
+                throw new EngineUnavailableException(what + "INT3 did not come back through the engine's IDT (" + r + ")");
+            }
+        } catch (KvmException e) {
+            throw new EngineUnavailableException(what + e.getMessage() + backend());
+        } catch (EngineUnavailableException e) {
+            throw new EngineUnavailableException(e.getMessage() + backend());
+        }
+    }
+
+    /** Names a KVM backend that is not the hardware one, when the kernel says so. */
+    private static String backend() {
+        return Files.isDirectory(Path.of("/sys/module/kvm_pvm")) ? " (this kernel's KVM is kvm_pvm, a paravirtual backend)" : "";
     }
 
     private static void check(int kvm, int cap, String name) {
