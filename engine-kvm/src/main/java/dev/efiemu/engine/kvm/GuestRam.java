@@ -56,6 +56,14 @@ final class GuestRam implements AutoCloseable {
 
     /** Maps {@code size} bytes of zeroed memory at {@code gpa} (page multiples). */
     Region map(long gpa, long size) {
+        return map(gpa, size, true);
+    }
+
+    /**
+     * Maps {@code size} bytes of zeroed memory at {@code gpa}; without {@code slot} the memory is the
+     * host's only (above what the guest can address: the engine does not give it to KVM).
+     */
+    Region map(long gpa, long size, boolean slot) {
         if ((gpa & 0xfff) != 0 || size <= 0 || (size & 0xfff) != 0) {
             throw new CpuException(String.format("kvm: map 0x%x+0x%x: not whole 4 KiB pages", gpa, size));
         }
@@ -70,10 +78,13 @@ final class GuestRam implements AutoCloseable {
         } catch (LastErrorException e) {
             throw new KvmException(String.format("mmap of 0x%x bytes for guest memory at 0x%x", size, gpa), e.getErrorCode());
         }
-        int slot = slots.nextClearBit(0);
-        setSlot(slot, gpa, size, Pointer.nativeValue(host));
-        slots.set(slot);
-        Region r = new Region(gpa, size, host, slot);
+        int n = -1;
+        if (slot) {
+            n = slots.nextClearBit(0);
+            setSlot(n, gpa, size, Pointer.nativeValue(host));
+            slots.set(n);
+        }
+        Region r = new Region(gpa, size, host, n);
         regions.put(gpa, r);
         return r;
     }
@@ -87,8 +98,10 @@ final class GuestRam implements AutoCloseable {
             throw new CpuException(String.format("kvm: unmap 0x%x+0x%x: not a range of whole mapped regions", gpa, size));
         }
         for (Region r : gone) {
-            setSlot(r.slot(), r.gpa(), 0, 0);
-            slots.clear(r.slot());
+            if (r.slot() >= 0) {
+                setSlot(r.slot(), r.gpa(), 0, 0);
+                slots.clear(r.slot());
+            }
             regions.remove(r.gpa());
             try {
                 Kvm.LibC.INSTANCE.munmap(r.host(), new NativeLong(r.size()));

@@ -124,11 +124,10 @@ final class KvmCpu implements Cpu {
             throw new CpuException(String.format("kvm: map 0x%x+0x%x: collides with the engine's page tables at 0x%x", address, size,
                     longMode.base));
         }
-        if (address + size > longMode.base) {
-            throw new CpuException(String.format("kvm: map 0x%x+0x%x: above the %d-bit physical space the engine maps", address, size,
-                    longMode.bits));
-        }
-        ram.map(address, size); // permissions: all memory is read/write/execute on KVM (docs/kvm.md)
+        // Above the engine's identity map the guest cannot address memory at all (a page fault): such a
+        // mapping (the firmware's scratch window for Unicorn's TLB warm-up) is the host's only.
+        // Permissions: all guest memory is read/write/execute on KVM (docs/kvm.md).
+        ram.map(address, size, address < longMode.base);
     }
 
     @Override
