@@ -58,7 +58,40 @@ class HandoffElfTest {
             assertArrayEquals(code, at, "the trampoline's code at the note's entry in the loaded image");
             byte[] entry64Code = loadedBytes(b, h.entry64(), 16);
             assertArrayEquals(Arrays.copyOfRange(code, Trampoline.ENTRY64, Trampoline.ENTRY64 + 16), entry64Code);
+            assertSegmentsAreTheHandoffs(b, h);
         }
+    }
+
+    /**
+     * One PT_LOAD per hand-off segment, in order: physical and virtual address, sizes, page-aligned
+     * file offsets, and the segment's bytes at that offset; the file ends with the last page.
+     */
+    static void assertSegmentsAreTheHandoffs(ByteBuffer b, Handoff h) {
+        long phoff = b.getLong(32);
+        int phentsize = b.getShort(54), phnum = b.getShort(56);
+        assertEquals(64, phoff, "e_phoff");
+        assertEquals(56, phentsize);
+        assertEquals(h.segments().size() + 1, phnum, "one PT_NOTE and a PT_LOAD per segment");
+        int seg = 0;
+        long end = 0;
+        for (int i = 0; i < phnum; i++) {
+            int ph = (int) (phoff + (long) i * phentsize);
+            if (b.getInt(ph) != 1) continue;
+            Handoff.Segment s = h.segments().get(seg++);
+            long off = b.getLong(ph + 8);
+            assertEquals(0, off % 4096, "segment " + seg + " starts on a page of the file");
+            assertEquals(s.address(), b.getLong(ph + 16), "p_vaddr");
+            assertEquals(s.address(), b.getLong(ph + 24), "p_paddr");
+            assertEquals(s.bytes().length, b.getLong(ph + 32), "p_filesz");
+            assertEquals(s.bytes().length, b.getLong(ph + 40), "p_memsz");
+            byte[] inFile = new byte[s.bytes().length];
+            b.get(Math.toIntExact(off), inFile);
+            assertArrayEquals(s.bytes(), inFile, String.format("the bytes of the segment at 0x%x", s.address()));
+            assertTrue(off >= end, "segments do not overlap in the file");
+            end = off + s.bytes().length;
+        }
+        assertEquals(h.segments().size(), seg);
+        assertEquals((end + 4095) & -4096L, b.capacity(), "the file ends with the last segment's page");
     }
 
     /** The descriptor of the "Xen" note of type 0x12 as readelf -n prints it, as a little-endian u64. */
