@@ -2,6 +2,7 @@ package dev.efiemu.protocols.fs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
@@ -54,6 +55,56 @@ class EspSandboxTest {
         assertNull(s.resolve(List.of("escape")));
         assertTrue(s.resolve(List.of("inward", "Linux", "README.txt")) != null);
         assertNull(s.resolve(List.of("a\0b")));
+    }
+
+    /**
+     * The host side of the sandbox, call by call: an overlay file is shown (case-insensitively) at its
+     * ESP path and listed in its directory only; host paths map back to ESP paths only from inside;
+     * a name that does not exist yet resolves inside its parent; symlinks count by where they lead.
+     */
+    @Test
+    void overlaysHostPathsAndSymlinks() throws Exception {
+        Path esp = esp();
+        Path outside = tmp.resolve("outside");
+        Path payload = Files.writeString(tmp.resolve("payload.efi"), "MZ");
+        EspSandbox s = new EspSandbox(esp, true);
+        assertTrue(s.writable());
+        assertTrue(!new EspSandbox(esp, false).writable());
+        assertThrows(java.io.IOException.class, () -> new EspSandbox(esp.resolve("EFI/Linux/README.txt"), false));
+        assertThrows(IllegalArgumentException.class, () -> s.overlay("\\..\\", payload));
+
+        s.overlay("\\EFI\\Linux\\Payload.efi", payload);
+        Path shown = payload.toAbsolutePath().normalize();
+        assertEquals(shown, s.resolve(List.of("efi", "LINUX", "payload.EFI")));
+        assertTrue(s.isOverlay(List.of("EFI", "Linux", "PAYLOAD.efi")));
+        assertTrue(!s.isOverlay(List.of("EFI", "Linux")));
+        assertTrue(!s.isOverlay(List.of("EFI", "Linux", "README.txt")));
+        assertTrue(s.isOverlay(payload));
+        assertTrue(!s.isOverlay(esp.resolve("EFI/Linux/README.txt")));
+        assertTrue(!s.isOverlay((Path) null));
+        assertEquals(java.util.Map.of("Payload.efi", shown), s.overlaysIn(List.of("efi", "linux")));
+        assertEquals(java.util.Map.of(), s.overlaysIn(List.of("EFI")));
+        assertEquals(java.util.Map.of(), s.overlaysIn(List.of()));
+        assertTrue(s.inside(payload), "an overlay file counts as inside");
+
+        assertEquals("\\EFI\\Linux\\README.txt", s.espPathOf(esp.resolve("EFI/Linux/README.txt")));
+        assertEquals("\\EFI", s.espPathOf(esp.resolve("EFI/x/..")));
+        assertNull(s.espPathOf(esp), "the root itself has no file path");
+        assertNull(s.espPathOf(outside.resolve("hostname")));
+        assertNull(s.espPathOf(tmp.resolve("esp2/x")), "a sibling whose name starts like the ESP's");
+
+        assertEquals(s.root().resolve("EFI/Linux/new.txt"), s.resolve(List.of("EFI", "LINUX", "new.txt")), "a new name keeps its case, in the existing directory");
+        assertTrue(s.inside(s.root().resolve("EFI/new.txt")), "not there yet: its parent decides");
+        assertTrue(s.inside(s.root().resolve("new.txt")), "not there yet, in the root");
+        assertTrue(!s.inside(s.root().resolve("nodir/new.txt")), "not there, nor its parent");
+        assertTrue(!s.inside(s.root().resolve("escape/new.txt")), "its parent leads outside");
+        assertTrue(!s.inside(outside.resolve("hostname")));
+        assertTrue(!s.inside(s.root().resolve("..")));
+        assertTrue(s.inside(s.root()));
+        assertTrue(s.inside(s.root().resolve("inward/Linux/README.txt")), "a symlink that stays inside");
+        assertTrue(!s.inside(s.root().resolve("escape")), "a symlink that leads out");
+        assertEquals(s.root().resolve("EFI/Linux/README.txt"), s.resolve(List.of("EFI", "Linux", "README.txt")), "exact names");
+        assertNull(s.resolve(List.of("EFI", "a/b")), "a name with a slash");
     }
 
     @Test
