@@ -52,9 +52,10 @@ class TrampolineTest {
             String[] names = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"};
             for (int i = 0; i < names.length; i++) regs.put(names[i], 0x1111L * (i + 1));
             regs.put("RSP", stack);
-            regs.put("RFLAGS", 0x246L);
+            regs.put("RFLAGS", 0x646L);
             long slot = fw.tables().configTableSlot(Guids.ACPI_20_TABLE);
-            fw.trampoline().finish(fw.machine().memory(), regs, slot, 0, 0xf59e0L, 0);
+            long smbiosSlot = fw.tables().configTableSlot(Guids.SMBIOS_TABLE);
+            fw.trampoline().finish(fw.machine().memory(), regs, slot, smbiosSlot, 0xf59e0L, 0xf5a40L);
             RunResult r = cpu.run(fw.trampoline().base() + Trampoline.ENTRY64, ret);
             assertEquals(RunResult.Kind.UNTIL, r.kind(), String.valueOf(r));
             assertEquals(0, cpu.reg(X86Reg.RAX));
@@ -64,6 +65,13 @@ class TrampolineTest {
             assertEquals(0x11110L, cpu.reg(X86Reg.R15));
             assertEquals(0, cpu.reg(X86Reg.RFLAGS) & 0x200, "interrupts stay off");
             assertEquals(0xf59e0L, fw.machine().memory().u64(slot));
+            assertEquals(0xf5a40L, fw.machine().memory().u64(smbiosSlot), "the SMBIOS entry gets the host's");
+            X86Reg[] all = {X86Reg.RBX, X86Reg.RCX, X86Reg.RDX, X86Reg.RSI, X86Reg.RDI, X86Reg.RBP, null,
+                X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12, X86Reg.R13, X86Reg.R14, X86Reg.R15};
+            for (int i = 0; i < all.length; i++) {
+                if (all[i] != null) assertEquals(0x1111L * (i + 2), cpu.reg(all[i]), all[i] + " restored");
+            }
+            assertEquals(0x400, cpu.reg(X86Reg.RFLAGS) & 0x400, "the captured flags restored (DF, which xor eax, eax leaves alone)");
         }
     }
 }
