@@ -1,17 +1,25 @@
 package dev.efiemu.cli;
 
+import dev.efiemu.cpu.Arch;
 import dev.efiemu.cpu.Cpus;
-import dev.efiemu.cpu.EngineInfo;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code efiemu engine}: which CPU engine would run the guest, and whether it is the fast one. */
-@Command(name = "engine", description = "Show which CPU engine (Unicorn library) efiemu loads.")
+/**
+ * {@code efiemu engine}: which CPU engine would run an x86_64 guest, whether it is the fast one and,
+ * for {@code auto}, why it passed over a more preferred engine (docs/kvm.md).
+ */
+@Command(name = "engine", description = "Show which CPU engine efiemu runs x86_64 guests on (--engine auto|unicorn|kvm).")
 final class EngineCommand implements Callable<Integer> {
+    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "auto", description = "the engine to check (default ${DEFAULT-VALUE})")
+    String engine;
+
     @Override
     public Integer call() {
-        EngineInfo e = Cpus.engine();
-        System.out.println(e);
+        Cpus.Selected s = Cpus.choose(Arch.X86_64, engine);
+        System.out.println(s.info());
+        if (s.fallback() != null) System.out.println("engine note: --engine auto did not use " + s.fallback());
         return 0;
     }
 }

@@ -61,6 +61,17 @@ class EngineCliTest {
     }
 
     @Test
+    void theEngineCommandSaysWhichEngineAndWhy() {
+        CliRun.Result auto = withoutKvm(() -> CliRun.run("engine"));
+        assertEquals(0, auto.exit(), auto.err());
+        assertTrue(auto.out().startsWith("unicorn "), auto.out());
+        assertTrue(auto.out().contains("\nengine note: --engine auto did not use " + noKvm() + "\n"), auto.out());
+        CliRun.Result kvm = withoutKvm(() -> CliRun.run("engine", "--engine", "kvm"));
+        assertEquals(1, kvm.exit());
+        assertEquals("efiemu: " + noKvm(), kvm.err().strip());
+    }
+
+    @Test
     void theDebuggerRefusesKvmAndAnUnknownEngineIsNamed() {
         Path app = RunCliTest.coreApp("memory");
         CliRun.Result d = CliRun.run("debug", app.toString(), "--engine", "kvm", "--gdb", "127.0.0.1:0");
