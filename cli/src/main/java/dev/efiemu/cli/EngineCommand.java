@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "engine", description = "Show which CPU engine efiemu runs x86_64 guests on (--engine auto|unicorn|kvm).")
 final class EngineCommand implements Callable<Integer> {
-    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "auto", description = "the engine to check (default ${DEFAULT-VALUE})")
+    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "${env:EFIEMU_ENGINE:-auto}", description = "the engine to check (default ${DEFAULT-VALUE})")
     String engine;
 
     @Override

@@ -72,8 +72,9 @@ final class KexecCommand implements Callable<Integer> {
     @Option(names = "--no-host-runtime", description = "do not pass the host firmware's EFI runtime services on to the next kernel (it then boots without them)")
     boolean noHostRuntime;
 
-    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "auto",
-            description = "the CPU engine: KVM where /dev/kvm works, else Unicorn (default ${DEFAULT-VALUE}); the summary says which ran")
+    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "${env:EFIEMU_ENGINE:-auto}",
+            description = "the CPU engine: auto is KVM where /dev/kvm works, else Unicorn (default ${DEFAULT-VALUE}: $EFIEMU_ENGINE or auto);"
+                    + " the summary says which ran")
     String engine;
 
     @Option(names = "--seed", paramLabel = "N", description = "seed for EFI_RNG_PROTOCOL and the clock: same seed, same image")

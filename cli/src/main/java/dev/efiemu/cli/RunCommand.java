@@ -105,8 +105,9 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--gdb", paramLabel = "[HOST:]PORT", description = "serve the GDB remote protocol there and wait for gdb before the first instruction (debug: default 127.0.0.1:1234)")
     String gdb;
 
-    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "auto",
-            description = "the CPU engine: KVM where /dev/kvm works, else Unicorn (default ${DEFAULT-VALUE}); the summary says which ran")
+    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "${env:EFIEMU_ENGINE:-auto}",
+            description = "the CPU engine: auto is KVM where /dev/kvm works, else Unicorn (default ${DEFAULT-VALUE}: $EFIEMU_ENGINE or auto);"
+                    + " the summary says which ran")
     String engine;
 
     @Option(names = "--gdb-detach-continue", description = "when gdb disconnects without detaching, let the run go on (default: it stops)")

@@ -62,7 +62,10 @@ class EngineCliTest {
 
     @Test
     void theEngineCommandSaysWhichEngineAndWhy() {
-        CliRun.Result auto = withoutKvm(() -> CliRun.run("engine"));
+        assertEquals("unicorn", System.getenv("EFIEMU_ENGINE"), "the build pins the tests' default engine (pom.xml)");
+        CliRun.Result pinned = withoutKvm(() -> CliRun.run("engine"));
+        assertTrue(pinned.out().startsWith("unicorn ") && !pinned.out().contains("engine note"), "EFIEMU_ENGINE is the default: " + pinned.out());
+        CliRun.Result auto = withoutKvm(() -> CliRun.run("engine", "--engine", "auto"));
         assertEquals(0, auto.exit(), auto.err());
         assertTrue(auto.out().startsWith("unicorn "), auto.out());
         assertTrue(auto.out().contains("\nengine note: --engine auto did not use " + noKvm() + "\n"), auto.out());
