@@ -99,6 +99,9 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--esp-disk", description = "also serve the ESP as a read-only block device (FAT image; BlockIo/DiskIo) for payloads that read disks themselves, like GRUB")
     boolean espDisk;
 
+    @Option(names = "--screenshot", paramLabel = "FILE.png", description = "write the screen (the Graphics Output Protocol's framebuffer) as a PNG file at the end of the run")
+    Path screenshot;
+
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "120", description = "end a runaway guest after this much wall time (default ${DEFAULT-VALUE}; none with --gdb)")
     long budgetSeconds;
 
@@ -121,6 +124,10 @@ class RunCommand implements Callable<Integer> {
                     + " (a dry run also takes --memmap FILE, a machine's /proc/iomem)");
         }
         if (gdb != null) engine = GdbOptions.engineFor(engine);
+        if (screenshot != null) {
+            Path dir = screenshot.toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir) || !Files.isWritable(dir)) throw new InputError("--screenshot " + screenshot + ": " + dir + " is not a writable directory");
+        }
         BootRequest req = request();
         PrintWriter json = null;
         try (BootSession session = BootSession.open(req)) {
@@ -140,6 +147,7 @@ class RunCommand implements Callable<Integer> {
             }
             if (stub != null) stub.finish(report.outcome());
             Summary.print(System.out, report);
+            if (screenshot != null) session.screenshot(screenshot);
             if (eventlog != null) {
                 byte[] bytes = session.eventLog();
                 AtomicFile.write(eventlog, o -> o.write(bytes));

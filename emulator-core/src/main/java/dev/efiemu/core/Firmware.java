@@ -132,6 +132,11 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
     }
 
     @Override
+    public long allocateCallerPool(MemoryType type, long size) {
+        return machine.allocateCallerPool(type, size);
+    }
+
+    @Override
     public Handle installProtocol(Handle handle, Guid guid, long iface) {
         return machine.installProtocol(handle, guid, iface);
     }
@@ -195,6 +200,28 @@ public final class Firmware implements ProtocolHost, AutoCloseable {
     @Override
     public void serveFiles(Handle device, ImageServices.FileReader files) {
         images.serveFiles(device, files);
+    }
+
+    @Override
+    public long reserveFramebuffer(long bytes) {
+        long pages = (bytes + dev.efiemu.core.memory.MemoryMap.PAGE - 1) / dev.efiemu.core.memory.MemoryMap.PAGE;
+        var map = machine.memoryMap();
+        long base = map.allocate(dev.efiemu.core.memory.MemoryMap.AllocateType.MAX_ADDRESS, MemoryType.RESERVED.code(), pages, 0xffffffffL);
+        map.retype(base, pages * dev.efiemu.core.memory.MemoryMap.PAGE, MemoryType.RESERVED.code(), true);
+        machine.memory().fill(base, pages * dev.efiemu.core.memory.MemoryMap.PAGE, 0);
+        return base;
+    }
+
+    @Override
+    public void mapDeviceMemory(long base, long bytes) {
+        long page = dev.efiemu.core.memory.MemoryMap.PAGE;
+        long start = base & -page, end = (base + bytes + page - 1) & -page;
+        machine.cpu().map(start, end - start, dev.efiemu.cpu.Perm.ALL);
+    }
+
+    @Override
+    public dev.efiemu.core.display.Display display() {
+        return machine.display();
     }
 
     /**

@@ -23,6 +23,9 @@ public interface ProtocolHost {
     /** Firmware-owned pool memory of {@code type}, zeroed. */
     long allocatePool(MemoryType type, long size);
 
+    /** Zeroed pool memory handed to the payload, which frees it with FreePool (GOP QueryMode's Info and the like). */
+    long allocateCallerPool(MemoryType type, long size);
+
     /** Installs a protocol on {@code handle} (a new handle when null), as firmware-internal code; returns the handle. */
     Handle installProtocol(Handle handle, Guid guid, long iface);
 
@@ -81,4 +84,21 @@ public interface ProtocolHost {
 
     /** Tells {@code o} about images loaded, ReadyToBoot and ExitBootServices (measured boot). */
     void observeBoot(dev.efiemu.core.boot.BootObserver o);
+
+    /**
+     * Memory for a framebuffer of {@code bytes}: RAM below 4 GiB typed EfiReservedMemoryType and
+     * kept out of the allocator and out of the hand-off's segments (a fixed range of the map), so
+     * the next kernel never reuses it and a screen's worth of pixels is not copied. Returns its base.
+     */
+    long reserveFramebuffer(long bytes);
+
+    /**
+     * Backs [base, base+bytes) for this run with plain memory: a device's range outside the memory
+     * map (a host's real framebuffer under {@code --memmap host}). It is not RAM, not in the map the
+     * payload sees and never captured: what the payload draws there stays in the emulator.
+     */
+    void mapDeviceMemory(long base, long bytes);
+
+    /** The machine's screen, which the Graphics Output Protocol shows its framebuffer on. */
+    dev.efiemu.core.display.Display display();
 }

@@ -19,6 +19,7 @@ import dev.efiemu.loader.fdt.DeviceTree;
 import dev.efiemu.loader.linux.ZbootImage;
 import dev.efiemu.loader.pe.PeImage;
 import dev.efiemu.protocols.tpm.EventLog;
+import dev.efiemu.protocols.GraphicsOutput;
 import dev.efiemu.protocols.StandardProtocols;
 import dev.efiemu.protocols.fs.EspDevice;
 import java.io.IOException;
@@ -51,6 +52,7 @@ public final class BootSession implements AutoCloseable {
     private final StandardProtocols std;
     private final FirmwareKeys keys;
     private final long openedNanos;
+    private String noScreen;
     private RunOutcome outcome;
     private BootReport report;
     private boolean runtimePatched;
@@ -101,13 +103,16 @@ public final class BootSession implements AutoCloseable {
         try {
             if (dtb != null) installDeviceTree(fw, dtb);
             StandardProtocols std = StandardProtocols.install(fw, initrd, r.keys(), log);
+            String noScreen = installScreen(fw, std, r, arch);
             FirmwareKeys keys = FirmwareKeys.apply(fw, r.vars(), r.secureBoot(), r.db(), r.dbx());
             if (keys.secureBoot() != null) {
                 keys.secureBoot().onAuthority(std.measurements()::authority);
                 String refusal = keys.secureBoot().refusal(file, r.payload().getFileName().toString());
                 if (refusal != null) throw new BootError(refusal);
             }
-            return new BootSession(r, file, fw, std, keys, t0);
+            BootSession s = new BootSession(r, file, fw, std, keys, t0);
+            s.noScreen = noScreen;
+            return s;
         } catch (IOException e) {
             fw.close();
             log.tpm().close();
@@ -117,6 +122,45 @@ public final class BootSession implements AutoCloseable {
             log.tpm().close();
             throw e;
         }
+    }
+
+    /**
+     * The Graphics Output Protocol of an x86_64 machine: QEMU's std VGA modes in reserved RAM, or
+     * under {@code --memmap host} this host's real framebuffer ({@link HostFramebuffer}), so the
+     * next kernel's screen_info points at the real screen. Returns why there is none, or null.
+     */
+    static String installScreen(Firmware fw, StandardProtocols std, BootRequest r, Arch arch) {
+        if (arch != Arch.X86_64) return "no Graphics Output Protocol on " + arch + " machines yet";
+        GraphicsOutput.Screen screen;
+        if (MachineLayout.isHost(r.memmap())) {
+            HostFramebuffer.Found host = HostFramebuffer.read();
+            if (host.screen() == null) return "no Graphics Output Protocol: " + host.why();
+            screen = host.screen();
+        } else {
+            screen = GraphicsOutput.Screen.qemu();
+        }
+        GraphicsOutput.install(fw, std.conOut().handle(), screen);
+        return null;
+    }
+
+    /**
+     * Writes the screen (the framebuffer of the payload's last graphics mode) as a PNG file.
+     *
+     * @throws BootError when the machine has no screen or the file cannot be written
+     */
+    public void screenshot(java.nio.file.Path png) {
+        var fb = fw.machine().display().framebuffer();
+        if (fb == null) throw new BootError("--screenshot " + png + ": " + (noScreen != null ? noScreen : "the machine has no framebuffer"));
+        try {
+            fb.writePng(fw.memory(), png);
+        } catch (IOException e) {
+            throw new BootError("--screenshot " + png + ": cannot write: " + e.getMessage());
+        }
+    }
+
+    /** Why this machine has no Graphics Output Protocol, or null when it has one. */
+    public String noScreen() {
+        return noScreen;
     }
 
     /**

@@ -24,6 +24,7 @@ final class Monitor {
               delete-service [NAME]  forget one service breakpoint, or all
               call                   the service call the target is stopped at, decoded
               where [ADDR]           which image (and offset) or firmware area ADDR (default: the pc) is in
+              screenshot FILE.png    write the screen (the Graphics Output Protocol's framebuffer) as a PNG file
             """;
 
     private final Machine machine;
@@ -35,6 +36,19 @@ final class Monitor {
     Monitor(Machine machine, StopState stops) {
         this.machine = machine;
         this.stops = stops;
+    }
+
+    /** Writes the current framebuffer as a PNG file on the host running efiemu. */
+    private String screenshot(String file) {
+        if (file.isEmpty()) return "usage: screenshot FILE.png";
+        var fb = machine.display().framebuffer();
+        if (fb == null) return "error: the machine has no framebuffer (no Graphics Output Protocol)";
+        try {
+            fb.writePng(machine.memory(), java.nio.file.Path.of(file));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "error: " + file + ": " + e.getMessage();
+        }
+        return String.format("%s: %dx%d from 0x%x%n", file, fb.width(), fb.height(), fb.base());
     }
 
     boolean tracing() {
@@ -72,6 +86,7 @@ final class Monitor {
                             ? machine.abi().pc(machine.cpu()) : parse(w[1]);
                     yield String.format("0x%x  %s", a, machine.where(a));
                 }
+                case "screenshot" -> screenshot(line.strip().substring(w[0].length()).strip());
                 case "", "help" -> HELP;
                 default -> "unknown monitor command '" + w[0] + "'\n" + HELP;
             };

@@ -54,6 +54,7 @@ public final class Machine implements AutoCloseable {
     private final Service returnTrap;
     private final long stackTop;
     private final LoadedImages images = new LoadedImages();
+    private final dev.efiemu.core.display.Display display = new dev.efiemu.core.display.Display();
     private int frameDepth;
     private volatile boolean budgetExceeded;
     private String pendingFault;
@@ -135,6 +136,8 @@ public final class Machine implements AutoCloseable {
     public ServiceTrace trace() { return trace; }
     public HandleDatabase handles() { return handles; }
     public LoadedImages images() { return images; }
+    /** The screen a Graphics Output Protocol draws on (screenshots read it). */
+    public dev.efiemu.core.display.Display display() { return display; }
     public boolean bootServicesActive() { return bootServicesActive; }
     public dev.efiemu.core.machine.ExecutionControl control() { return control; }
 
