@@ -48,12 +48,13 @@ class HandoffBootTest {
         return s.length() > 4000 ? s.substring(s.length() - 4000) : s;
     }
 
-    void bootsToMarker(Path elf, String cmdline) throws Exception {
+    Boot bootsToMarker(Path elf, String cmdline) throws Exception {
         Boot b = qemu(elf);
         assertTrue(b.console().contains("Linux version"), tail(b.console()));
         assertTrue(b.console().contains(Fixtures.MARKER + " " + cmdline), "marker with the cmdline:\n" + tail(b.console()));
         assertTrue(b.console().contains("reboot: Power down"), tail(b.console()));
         assertEquals(0, b.exit(), "QEMU exits by the guest's power-off");
+        return b;
     }
 
     @Test
@@ -63,7 +64,12 @@ class HandoffBootTest {
         CliRun.Result r = CliRun.run("run", fx().cloudKernel().toString(), "--initrd", fx().markerInitrd().toString(),
                 "--cmdline", cmdline, "--seed", "3", "--handoff", elf.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
-        bootsToMarker(elf, cmdline);
+        Boot b = bootsToMarker(elf, cmdline);
+        // The stub filled screen_info from the Graphics Output Protocol: the kernel registers efifb on efiemu's framebuffer.
+        var screen = java.util.regex.Pattern.compile("screen: +(\\d+)x(\\d+) BGRX framebuffer at (0x[0-9a-f]+)").matcher(r.out());
+        assertTrue(screen.find(), r.out());
+        assertTrue(b.console().contains("efifb: framebuffer at " + screen.group(3) + ","), tail(b.console()));
+        assertTrue(b.console().contains("efifb: mode is " + screen.group(1) + "x" + screen.group(2) + "x32"), tail(b.console()));
     }
 
     @Test

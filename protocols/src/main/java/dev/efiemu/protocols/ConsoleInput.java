@@ -54,10 +54,7 @@ public final class ConsoleInput {
     private long noKey(ProtocolHost host) {
         host.advanceTime(POLL_TICKS);
         if (idleSince < 0) idleSince = host.now();
-        if (host.now() - idleSince > GIVE_UP) {
-            throw new MachineHalt(new RunOutcome(RunOutcome.Kind.WAITING_FOR_INPUT, 0, null, null,
-                    "the payload waits for keyboard input that will never come (script key presses with --keys)"));
-        }
+        if (host.now() - idleSince > GIVE_UP) throw waiting();
         return Status.NOT_READY;
     }
 
@@ -65,9 +62,24 @@ public final class ConsoleInput {
     static final long GIVE_UP = 120L * 10_000_000; // 120 s of virtual time
     private long idleSince = -1;
 
+    /**
+     * Signalled whenever a key is pending when the payload checks or waits: before every key. A
+     * payload that only waits on it (systemd-boot's menu: WaitForEvent on WaitForKey and a 150 s
+     * timer, re-armed forever) with nothing scripted left for {@link #GIVE_UP} of virtual time ends
+     * the run as a polling one does.
+     */
     private long createWaitEvent(ProtocolHost host) {
-        // Signalled whenever a key is pending when the payload checks or waits: before every key.
-        return host.createEvent(() -> !keys.isEmpty());
+        return host.createEvent(() -> {
+            if (!keys.isEmpty()) return true;
+            if (idleSince < 0) idleSince = host.now();
+            if (host.now() - idleSince > GIVE_UP) throw waiting();
+            return false;
+        });
+    }
+
+    private static MachineHalt waiting() {
+        return new MachineHalt(new RunOutcome(RunOutcome.Kind.WAITING_FOR_INPUT, 0, null, null,
+                "the payload waits for keyboard input that will never come (script key presses with --keys)"));
     }
 
     public Handle handle() {

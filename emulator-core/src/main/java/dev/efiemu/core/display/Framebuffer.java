@@ -43,17 +43,28 @@ public record Framebuffer(long base, int width, int height, int pixelsPerScanLin
 
     /** The screen as an RGB image, read from guest memory. */
     public BufferedImage image(GuestMemory memory) {
+        return image(memory.read(base, Math.toIntExact(bytes())));
+    }
+
+    /** The screen as an RGB image from the framebuffer's bytes (e.g. a hand-off guest's memory, saved by QEMU's pmemsave). */
+    public BufferedImage image(byte[] pixels) {
+        if (pixels.length < bytes()) throw new IllegalArgumentException("framebuffer bytes: " + pixels.length + " < " + bytes());
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         int[] row = new int[width];
         for (int y = 0; y < height; y++) {
-            byte[] b = memory.read(base + 4L * pixelsPerScanLine * y, 4 * width);
+            int o = 4 * pixelsPerScanLine * y;
             for (int x = 0; x < width; x++) {
-                int c0 = b[4 * x] & 0xff, c1 = b[4 * x + 1] & 0xff, c2 = b[4 * x + 2] & 0xff;
+                int c0 = pixels[o + 4 * x] & 0xff, c1 = pixels[o + 4 * x + 1] & 0xff, c2 = pixels[o + 4 * x + 2] & 0xff;
                 row[x] = format == PixelFormat.BGRX ? c2 << 16 | c1 << 8 | c0 : c0 << 16 | c1 << 8 | c2;
             }
             img.setRGB(0, y, width, 1, row, 0, width);
         }
         return img;
+    }
+
+    /** "800x600 BGRX framebuffer at 0x3fa71000": what the run summary says. */
+    public String describe() {
+        return String.format("%dx%d %s framebuffer at 0x%x (%d pixels a scan line)", width, height, format, base, pixelsPerScanLine);
     }
 
     /** Writes the screen as a PNG file (javax.imageio), through a temporary file beside it: never half-written. */
