@@ -245,6 +245,29 @@ class GdbStubTest {
     }
 
     @Test
+    void monitorScreenshotWritesTheFramebufferAsPng(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (Target t = new Target(LOOP3, GdbStub.Options.defaults()); RspClient c = t.connect()) {
+            java.nio.file.Path png = dir.resolve("screen.png");
+            assertEquals("OK", c.ask("qRcmd," + Rsp.hex("screenshot " + png)));
+            assertTrue(c.console.toString().contains("no framebuffer"), c.console.toString());
+            // a 4x2 BGRX screen, 8 pixels a scan line: the pixel at (1,1) is red, the rest blue
+            long fb = t.machine.allocatePool(MemoryType.BOOT_SERVICES_DATA, 4 * 8 * 2);
+            for (int i = 0; i < 16; i++) t.machine.memory().u32(fb + 4L * i, 0x0000ff);
+            t.machine.memory().u32(fb + 4 * (8 + 1), 0xff0000);
+            t.machine.display().show(new dev.efiemu.core.display.Framebuffer(fb, 4, 2, 8, dev.efiemu.core.display.Framebuffer.PixelFormat.BGRX));
+            c.console.setLength(0);
+            assertEquals("OK", c.ask("qRcmd," + Rsp.hex("screenshot " + png)));
+            assertTrue(c.console.toString().contains("4x2"), c.console.toString());
+            java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(png.toFile());
+            assertEquals(4, img.getWidth());
+            assertEquals(0xff0000, img.getRGB(1, 1) & 0xffffff);
+            assertEquals(0x0000ff, img.getRGB(3, 1) & 0xffffff);
+            c.send("c");
+            assertEquals("W03", c.reply());
+        }
+    }
+
+    @Test
     void faultStopsWithSigsegvThenTheRunEnds() throws Exception {
         try (Target t = new Target(FAULT, GdbStub.Options.defaults()); RspClient c = t.connect()) {
             assertEquals("T0bthread:1;", c.ask("c"));
