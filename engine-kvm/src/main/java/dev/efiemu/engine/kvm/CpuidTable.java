@@ -20,7 +20,7 @@ final class CpuidTable {
     private static final int E2BIG = 7;
     final List<Entry> entries;
 
-    private CpuidTable(List<Entry> entries) {
+    CpuidTable(List<Entry> entries) {
         this.entries = List.copyOf(entries);
     }
 
