@@ -80,6 +80,23 @@ public interface Cpu extends AutoCloseable {
     /** Calls {@code hook} before each instruction in [begin, end] (inclusive). Keep ranges small. */
     Hook onCode(long begin, long end, CpuHooks.Code hook);
 
+    /**
+     * Traps entry into [begin, end] (inclusive): before the guest executes an instruction there,
+     * {@code hook} is called with its address and is expected to call {@link #stop}; the run then
+     * returns {@link RunResult.Kind#STOPPED} with the program counter at that address. For firmware
+     * service stubs, which the guest only ever enters at their first byte.
+     *
+     * <p>The default is {@link #onCode} over the range. An engine may do better: Unicorn makes the
+     * range's pages non-executable while no debugger hook or instruction count is in place and traps
+     * the fetch, which costs the guest nothing while it runs elsewhere and lets the engine drop its
+     * exit checks after every memory access; there the hook runs after the engine has stopped, and an
+     * entry whose hook does not stop ends the run as a {@link RunResult.Kind#MEMORY_FAULT} at that
+     * address instead of executing it.
+     */
+    default Hook onEntry(long begin, long end, CpuHooks.Code hook) {
+        return onCode(begin, end, hook);
+    }
+
     Hook onInterrupt(CpuHooks.Interrupt hook);
 
     Hook onInvalidInstruction(CpuHooks.InvalidInstruction hook);

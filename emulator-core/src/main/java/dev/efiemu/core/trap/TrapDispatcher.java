@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Traps firmware calls (docs/architecture.md, "Trapping services"). Every service is a real
- * 16-byte stub in a stub area of guest memory that returns EFI_UNSUPPORTED when executed; one code
- * hook over the area stops the engine when the guest enters a stub, before the stub runs. The run
+ * 16-byte stub in a stub area of guest memory that returns EFI_UNSUPPORTED when executed; one entry
+ * trap over the area ({@link Cpu#onEntry}) stops the engine when the guest enters a stub, before the stub runs. The run
  * loop then calls {@link #dispatch}, outside the engine, so a handler may call back into guest
  * code (events, images) freely.
  */
@@ -39,7 +39,9 @@ public final class TrapDispatcher {
         this.base = base;
         this.capacity = (int) (size / STUB_SIZE);
         this.trace = trace;
-        cpu.onCode(base, base + size - 1, (c, address, len) -> {
+        // Cpu.onEntry: the engine stops before the stub's first instruction (Unicorn makes the
+        // area's pages non-executable and traps the fetch; docs/architecture.md, "Trapping services").
+        cpu.onEntry(base, base + size - 1, (c, address, len) -> {
             long off = address - base;
             if (off % STUB_SIZE == 0 && off / STUB_SIZE < services.size()) {
                 pending = services.get((int) (off / STUB_SIZE));

@@ -19,10 +19,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@link Cpu} on Unicorn 2. Set up for speed as measured (docs/architecture.md, bench/engine.sh): on 2.1.2+ the virtual TLB
- * with an identity fill hook (execute granted on fetch fills only), no memory read/write hooks and
- * no global fault hooks, {@code count = 0}, a grown TLB. Callbacks never let a Java exception reach
- * the engine: they stop it and {@link #run} rethrows.
+ * {@link Cpu} on Unicorn 2. Set up for speed as measured (docs/architecture.md, bench/engine.sh,
+ * bench/kernel-ebs.sh): on 2.1.2+ the virtual TLB with an identity fill hook (execute granted on
+ * fetch fills only, never on {@link #onEntry} pages), no memory read/write hooks and no global fault
+ * hooks, {@code count = 0}, a grown TLB, and on the pinned 2.1.4 build no exit check after every
+ * memory access while no code or memory hook needs one ({@link ExitChecks}). Callbacks never let a
+ * Java exception reach the engine: they stop it and {@link #run} rethrows.
  */
 public final class UnicornCpu implements Cpu {
     private final Arch arch;
@@ -40,6 +42,36 @@ public final class UnicornCpu implements Cpu {
     private long untilPage = -1;
     /** Slow engine only: the address a fault hook saw. */
     private long lastInvalid = -1;
+    /**
+     * An {@link #onEntry} trap. In the fast mode its pages are kept non-executable by the TLB fill
+     * hook; otherwise it is a code hook ({@code codeHook}), as every trap was before.
+     */
+    private static final class Entry {
+        final long begin;
+        final long end;
+        final CpuHooks.Code hook;
+        Hook codeHook;
+
+        Entry(long begin, long end, CpuHooks.Code hook) {
+            this.begin = begin;
+            this.end = end;
+            this.hook = hook;
+        }
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
+    /** The page whose fetch the fill hook refused in this run (an entry trap), or -1. */
+    private long deniedFetch = -1;
+    /** Code and memory hooks installed: each needs Unicorn's exit check right after its call-out. */
+    private int preciseHooks;
+    /** The pinned library lets us drop the per-access exit checks ({@link ExitChecks}). */
+    private final boolean exitChecksUsable;
+    /**
+     * The fast mode: {@code uc->no_exit_request} set (translations made since have no exit checks)
+     * and entry traps by execute protection. Only while no code hook, memory hook or count needs the
+     * checks; otherwise the engine runs exactly as without this (checks on, entry traps as code hooks).
+     */
+    private boolean fastMode;
 
     public UnicornCpu(Arch arch) {
         this.engine = UnicornLibrary.load();
@@ -48,6 +80,7 @@ public final class UnicornCpu implements Cpu {
         check(arch == Arch.X86_64 ? Uc.uc_open(Uc.ARCH_X86, Uc.MODE_64, ref) : Uc.uc_open(Uc.ARCH_ARM64, Uc.MODE_ARM, ref),
                 "uc_open");
         uc = ref.getValue();
+        exitChecksUsable = engine.fast() && ExitChecks.usable(arch);
         if (engine.fast()) {
             configureVirtualTlb();
         } else {
@@ -66,6 +99,13 @@ public final class UnicornCpu implements Cpu {
         Uc.TlbFillCb fill = (u, vaddr, type, entry, user) -> {
             // The engine also looks up the page of the run's `until` address; that is no access of the guest's.
             if (vaddr != untilPage) lastFill = vaddr;
+            if (type == Uc.MEM_FETCH && fastMode && entryPage(vaddr)) {
+                // An entry trap: refusing the fill raises the fault before anything on the page is
+                // translated (qemu/softmmu/unicorn_vtlb.c: a hook returning false -> tlb_miss ->
+                // raise_mmu_exception), with the program counter at the entered address.
+                deniedFetch = vaddr;
+                return false;
+            }
             entry.setLong(0, vaddr); // already page-masked by the engine (1 KiB pages on aarch64)
             entry.setInt(8, type == Uc.MEM_FETCH ? 7 : 3);
             return true;
@@ -185,7 +225,98 @@ public final class UnicornCpu implements Cpu {
     @Override
     public Hook onCode(long begin, long end, CpuHooks.Code hook) {
         Uc.CodeCb cb = (u, address, size, user) -> guard(() -> hook.onCode(this, address, size));
-        return addHook(Uc.HOOK_CODE, cb, begin, end);
+        return precise(addHook(Uc.HOOK_CODE, cb, begin, end));
+    }
+
+    /**
+     * In the fast mode ({@link #fastMode}) the range's pages never get execute permission: the TLB
+     * fill hook refuses a fetch there, the engine stops before translating anything on the page, and
+     * {@link #run} calls {@code hook} with the program counter, outside the engine. No code hook is
+     * installed, so nothing is emitted into the guest's code and the exit checks may stay off. In
+     * the exact mode (a debugger's hooks or counted runs) the trap is a code hook over the range, so
+     * single steps and breakpoints see the stub as an instruction, as they always did. The range must
+     * be whole engine pages (4 KiB on x86_64, 1 KiB on aarch64); otherwise, and where the exit checks
+     * cannot be dropped (the slow engine, an unpinned library), this is a plain code hook.
+     */
+    @Override
+    public Hook onEntry(long begin, long end, CpuHooks.Code hook) {
+        long mask = pageSize() - 1;
+        if (!exitChecksUsable || (begin & mask) != 0 || ((end + 1) & mask) != 0 || end < begin) {
+            return onCode(begin, end, hook);
+        }
+        Entry e = new Entry(begin, end, hook);
+        entries.add(e);
+        if (fastMode) {
+            flushTlb(); // a page filled before with execute permission must be refilled
+        } else {
+            e.codeHook = entryCodeHook(e);
+        }
+        return () -> {
+            if (entries.remove(e) && e.codeHook != null) {
+                e.codeHook.close();
+                e.codeHook = null;
+            }
+        };
+    }
+
+    private Hook entryCodeHook(Entry e) {
+        Uc.CodeCb cb = (u, address, size, user) -> guard(() -> e.hook.onCode(this, address, size));
+        return addHook(Uc.HOOK_CODE, cb, e.begin, e.end);
+    }
+
+    private boolean entryPage(long page) {
+        for (Entry e : entries) {
+            if (page + pageSize() - 1 >= e.begin && page <= e.end) return true;
+        }
+        return false;
+    }
+
+    private Entry entryAt(long pc) {
+        for (Entry e : entries) {
+            if (pc >= e.begin && pc <= e.end) return e;
+        }
+        return null;
+    }
+
+    /**
+     * Switches between the fast mode and the exact one (see {@link #fastMode}). Translated blocks
+     * keep the exit checks and call-outs they were made with, so both switches flush them; entering
+     * the fast mode also flushes the TLB, where the entry pages may hold execute rights.
+     */
+    private void mode(boolean fast) {
+        if (fast == fastMode) return;
+        ExitChecks.set(uc, fast);
+        fastMode = fast;
+        for (Entry e : entries) {
+            if (fast && e.codeHook != null) {
+                e.codeHook.close();
+                e.codeHook = null;
+            } else if (!fast && e.codeHook == null) {
+                e.codeHook = entryCodeHook(e);
+            }
+        }
+        flushTranslations();
+        if (fast) flushTlb();
+    }
+
+    private long pageSize() {
+        return arch == Arch.X86_64 ? 0x1000 : 0x400;
+    }
+
+    /** Counts a hook that needs the exit checks while it is installed. */
+    private Hook precise(Hook h) {
+        preciseHooks++;
+        return new Hook() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (closed) return;
+                closed = true;
+                preciseHooks--;
+                h.close();
+            }
+        };
     }
 
     @Override
@@ -261,7 +392,7 @@ public final class UnicornCpu implements Cpu {
             guard(() -> hook.onAccess(this, t == Uc.MEM_WRITE, address, size, value));
             return true;
         };
-        return addHook(type, cb, begin, end);
+        return precise(addHook(type, cb, begin, end));
     }
 
     private Hook addHook(int type, Callback cb, long begin, long end, Object... extra) {
@@ -315,8 +446,21 @@ public final class UnicornCpu implements Cpu {
         pending = null;
         lastInvalid = -1;
         lastFill = -1;
-        untilPage = until & ~(arch == Arch.X86_64 ? 0xfffL : 0x3ffL);
+        deniedFetch = -1;
+        untilPage = until & ~(pageSize() - 1);
+        mode(exitChecksUsable && preciseHooks == 0 && count == 0);
         int err = Uc.uc_emu_start(uc, begin, until, 0, count);
+        if (err != Uc.ERR_OK && deniedFetch != -1 && pending == null) {
+            long pc = reg(arch == Arch.X86_64 ? X86Reg.RIP : Arm64Reg.PC);
+            Entry e = entryAt(pc);
+            if (e != null) {
+                guard(() -> e.hook.onCode(this, pc, 0));
+                if (stopRequested && pending == null) return new RunResult(RunResult.Kind.STOPPED, pc, -1, null);
+                if (pending == null) {
+                    return new RunResult(RunResult.Kind.MEMORY_FAULT, pc, pc, "fetch from a trapped, non-executable page");
+                }
+            }
+        }
         if (pending != null) {
             Throwable t = pending;
             pending = null;
@@ -358,6 +502,11 @@ public final class UnicornCpu implements Cpu {
     public void warmUp(long codePage, long dataBase, int pages) {
         if (!engine.fast()) return;
         TlbWarmUp.run(this, codePage, dataBase, pages);
+    }
+
+    /** Whether the last run went without Unicorn's exit checks after memory accesses (tests). */
+    boolean exitChecksOff() {
+        return fastMode;
     }
 
     void flushTlb() {

@@ -33,6 +33,9 @@ public final class UnicornLibrary {
     private static final Logger log = LoggerFactory.getLogger(UnicornLibrary.class);
     private static EngineInfo loaded;
     private static int loadedVersion;
+    private static NativeLibrary loadedLib;
+    private static Path loadedPath;
+    private static String loadedSha256;
 
     private UnicornLibrary() {}
 
@@ -140,7 +143,10 @@ public final class UnicornLibrary {
     public static synchronized EngineInfo load() {
         if (loaded != null) return loaded;
         Candidate c = resolve(System.getenv(), System.getProperty(PROPERTY), Files::isRegularFile);
-        if (!c.explicit() && c.path().equals(fastPath(System.getenv()))) checkPinned(c.path(), sha256(c.path()));
+        if (!c.explicit() && c.path().equals(fastPath(System.getenv()))) {
+            loadedSha256 = sha256(c.path());
+            checkPinned(c.path(), loadedSha256);
+        }
         NativeLibrary lib;
         try {
             lib = NativeLibrary.getInstance(c.path().toAbsolutePath().toString());
@@ -154,6 +160,8 @@ public final class UnicornLibrary {
             throw new EngineUnavailableException(c.path() + " is not a usable Unicorn 2 library: "
                     + firstLine(e.getMessage()) + "; " + SETUP_HINT);
         }
+        loadedLib = lib;
+        loadedPath = c.path();
         loadedVersion = Uc.uc_version(null, null);
         if ((loadedVersion >>> 24) != 2) {
             throw new EngineUnavailableException(c.path() + " is Unicorn " + versionString(loadedVersion)
@@ -167,6 +175,22 @@ public final class UnicornLibrary {
             log.debug("engine: {}", loaded);
         }
         return loaded;
+    }
+
+    /** The library loaded by {@link #load}, for symbol look-ups ({@link ExitChecks}). */
+    static synchronized NativeLibrary nativeLibrary() {
+        load();
+        return loadedLib;
+    }
+
+    /**
+     * Whether the loaded library is byte for byte the one pinned in {@code scripts/unicorn.sha256},
+     * whatever path it was loaded from (hashed once per JVM when it was chosen explicitly).
+     */
+    static synchronized boolean isPinned() {
+        load();
+        if (loadedSha256 == null) loadedSha256 = sha256(loadedPath);
+        return pinnedSha256("libunicorn.so.2").equals(loadedSha256);
     }
 
     static boolean fast() {
