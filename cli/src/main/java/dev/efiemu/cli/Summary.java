@@ -12,7 +12,11 @@ final class Summary {
         out.println();
         out.println("== efiemu summary ==");
         out.println("outcome:        " + r.outcome().kind() + " — " + r.outcome().message());
-        out.printf("time:           %.3f s emulation, %.3f s set-up%n", r.runSeconds(), r.setupSeconds());
+        if (r.runCpuSeconds() >= 0) {
+            out.printf("time:           %.3f s emulation (%.3f s CPU), %.3f s set-up%n", r.runSeconds(), r.runCpuSeconds(), r.setupSeconds());
+        } else {
+            out.printf("time:           %.3f s emulation, %.3f s set-up%n", r.runSeconds(), r.setupSeconds());
+        }
         out.println("engine:         " + r.engine());
         if (r.engineFallback() != null) out.println("engine note:    --engine auto did not use " + r.engineFallback());
         out.println("service calls:  " + r.serviceCalls());

@@ -10,6 +10,8 @@ import java.util.Map;
  * @param outcome        how the run ended (with the ExitBootServices state or a fault report)
  * @param setupSeconds   building the machine and loading inputs
  * @param runSeconds     emulation, from the payload's first instruction
+ * @param runCpuSeconds  CPU time the emulating thread used in that span (the figure benchmarks compare
+ *                       on a busy machine, where wall time also counts other processes)
  * @param engine         the CPU engine that ran it
  * @param serviceCalls   boot/runtime service and protocol calls made
  * @param images         every image loaded, in load order
@@ -24,7 +26,7 @@ import java.util.Map;
  * @param tpmErrors      TPM commands that failed during the run (the payload got EFI_DEVICE_ERROR)
  * @param engineFallback why {@code --engine auto} passed over a more preferred engine (KVM), or null
  */
-public record BootReport(RunOutcome outcome, double setupSeconds, double runSeconds, String engine, long serviceCalls,
+public record BootReport(RunOutcome outcome, double setupSeconds, double runSeconds, double runCpuSeconds, String engine, long serviceCalls,
                          List<Image> images, Map<String, Long> memoryByType, Map<String, Long> configTables,
                          List<String> variables, Map<String, Integer> unsupported, List<Pcr> pcrs, int events,
                          long backedBytes, String tpm, List<String> tpmErrors, String engineFallback) {

@@ -247,6 +247,7 @@ public final class BootSession implements AutoCloseable {
     public BootReport run() {
         if (report != null) throw new IllegalStateException("this session has run");
         long t1 = System.nanoTime();
+        long c1 = threadCpuNanos();
         try {
             EspDevice.Placement where = EspDevice.servePayload(fw, request.esp(), request.espWritable(), request.payload(), request.espDisk());
             if (where.gpt() != null) std.measurements().servedDisk(where.gpt());
@@ -258,16 +259,23 @@ public final class BootSession implements AutoCloseable {
             throw new BootError("--esp " + request.esp() + ": " + e.getMessage());
         }
         long t2 = System.nanoTime();
+        long c2 = threadCpuNanos();
         try {
             keys.saveVariables(fw);
         } catch (IOException e) {
             throw new BootError("--vars " + request.vars() + ": cannot write the variable store: " + e.getMessage());
         }
-        report = report(outcome, (t1 - openedNanos) / 1e9, (t2 - t1) / 1e9);
+        report = report(outcome, (t1 - openedNanos) / 1e9, (t2 - t1) / 1e9, c1 < 0 || c2 < 0 ? -1 : (c2 - c1) / 1e9);
         return report;
     }
 
-    private BootReport report(RunOutcome o, double setup, double run) {
+    /** This thread's CPU time in ns, or -1 where the JVM cannot measure it. */
+    private static long threadCpuNanos() {
+        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        return mx.isCurrentThreadCpuTimeSupported() ? mx.getCurrentThreadCpuTime() : -1;
+    }
+
+    private BootReport report(RunOutcome o, double setup, double run, double runCpu) {
         Machine m = fw.machine();
         List<BootReport.Image> images = new ArrayList<>();
         for (var i : m.images()) images.add(new BootReport.Image(i.name(), i.base(), i.size(), i.entry()));
@@ -285,7 +293,7 @@ public final class BootSession implements AutoCloseable {
         for (int pcr : touched) {
             for (var bank : log.banks()) pcrs.add(new BootReport.Pcr(pcr, bank.name().toLowerCase(), HexFormat.of().formatHex(log.pcr(bank, pcr))));
         }
-        return new BootReport(o, setup, run, String.valueOf(m.cpu().engine()), m.trace().total(), List.copyOf(images),
+        return new BootReport(o, setup, run, runCpu, String.valueOf(m.cpu().engine()), m.trace().total(), List.copyOf(images),
                 m.memoryMap().bytesByType(), tables, List.copyOf(vars), new LinkedHashMap<>(m.traps().unsupportedCalls()), List.copyOf(pcrs),
                 log.events().size(), m.backing().bytes(), log.tpm().describe(), std.tcg2().deviceErrors(), m.engineFallback());
     }
