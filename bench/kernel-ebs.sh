@@ -78,3 +78,8 @@ if java -jar "$jar" engine --engine kvm 2>/dev/null | grep -q '^kvm '; then
 else
   echo "KVM column: none ($(java -jar "$jar" engine --engine kvm 2>&1 | head -1))"
 fi
+
+# Issue 13, point 3: the generic kernel's XZ decompression before/after the exit-check change,
+# beside xz -d natively and under QEMU's user-mode TCG.
+echo
+"$repo/bench/xz-tcg.sh" "$n"
