@@ -18,11 +18,12 @@ seconds=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
 declare -A module=(
   [PeImageFuzzer]=loader [AuthenticodeFuzzer]=loader [BzImageFuzzer]=loader [Arm64ImageFuzzer]=loader
   [ZbootFuzzer]=loader [SignatureListFuzzer]=loader [VariableStoreFuzzer]=loader [GdbPacketFuzzer]=debugger
+  [GptFuzzer]=loader [MbrFuzzer]=loader [ElToritoFuzzer]=loader [FatFuzzer]=loader
 )
 declare -A package=([loader]=dev.efiemu.loader.fuzz [debugger]=dev.efiemu.debugger.gdb)
 targets=("$@")
 ((${#targets[@]})) || targets=(PeImageFuzzer AuthenticodeFuzzer BzImageFuzzer Arm64ImageFuzzer ZbootFuzzer
-                                 SignatureListFuzzer VariableStoreFuzzer GdbPacketFuzzer)
+                                 SignatureListFuzzer VariableStoreFuzzer GdbPacketFuzzer GptFuzzer MbrFuzzer ElToritoFuzzer FatFuzzer)
 
 echo "building the test classes and their classpath..." >&2
 # One reactor build: sibling modules resolve to their target/classes (nothing is installed into ~/.m2).

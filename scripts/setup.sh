@@ -38,6 +38,8 @@ declare -A need=(
   [qemu-system-x86_64]=qemu-system-x86 [llvm-readelf-14]=llvm-14
   [/lib/systemd/systemd-measure]=systemd [tpm2_eventlog]=tpm2-tools [readelf]=binutils
   [/usr/sbin/mkfs.vfat]=dosfstools [mcopy]=mtools [swtpm]=swtpm [swtpm_setup]=swtpm-tools
+  # the installer ISO fixture (El Torito EFI image on an ISO 9660 image, as Debian builds its media)
+  [xorriso]=xorriso [sfdisk]=fdisk
   [jlink]=openjdk-17-jdk-headless [ldd]=libc-bin
   [pesign]=pesign [gdb]=gdb [/usr/lib/python3/dist-packages/pefile.py]=python3-pefile
   # arm64: the zboot kernels built from Debian's sources (fixtures), their hand-off booted in QEMU

@@ -8,6 +8,9 @@ import dev.efiemu.loader.auth.EdkVariableStore;
 import dev.efiemu.loader.auth.SignatureList;
 import dev.efiemu.loader.auth.TrustStore;
 import dev.efiemu.loader.auth.Verdict;
+import dev.efiemu.loader.disk.DiskLayout;
+import dev.efiemu.loader.disk.DiskReader;
+import dev.efiemu.loader.disk.FatVolume;
 import dev.efiemu.loader.linux.Arm64ImageHeader;
 import dev.efiemu.loader.linux.BzImageHeader;
 import dev.efiemu.loader.linux.ZbootImage;
@@ -46,5 +49,15 @@ class FuzzSeedsTest {
         assertEquals(1, SignatureList.parse(seed("SignatureListFuzzer", "signatureList", "snakeoil-db.esl")).size());
         EdkVariableStore vars = EdkVariableStore.parse(seed("VariableStoreFuzzer", "variableStore", "snakeoil-vars"));
         assertTrue(vars.db().isPresent() && vars.pk().isPresent(), "the store's keys survive the cut");
+
+        // disk images made by sfdisk, mkfs.vfat + mcopy and xorriso
+        assertEquals(2, DiskLayout.scan(DiskReader.of(seed("GptFuzzer", "gpt", "gpt.img"))).partitions().size());
+        assertEquals(3, DiskLayout.scan(DiskReader.of(seed("MbrFuzzer", "mbr", "mbr.img"))).partitions().size(), "one primary, two logical");
+        DiskLayout iso = DiskLayout.scan(DiskReader.of(seed("ElToritoFuzzer", "elTorito", "el.iso")));
+        assertTrue(iso.cdrom() && iso.partitions().get(0).mayBeFat(), "an El Torito EFI image");
+        byte[] fat = seed("FatFuzzer", "fat", "fat.img");
+        FatVolume fv = FatVolume.open(DiskReader.of(fat), 0, fat.length, "seed");
+        assertEquals("hello\n", new String(fv.readAll(fv.lookup(java.util.List.of("EFI", "BOOT", "BOOTX64.EFI")))));
+        assertTrue(fv.lookup(java.util.List.of("A Long File Name.txt")) != null, "a long name");
     }
 }
