@@ -20,8 +20,13 @@ import picocli.CommandLine.Parameters;
 /** {@code efiemu run PAYLOAD}: runs an EFI payload to ExitBootServices (or until it returns, exits, resets or faults). */
 @Command(name = "run", description = "Run an EFI payload in the emulator until ExitBootServices.")
 class RunCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "PAYLOAD", description = "the EFI application (UKI, EFI-stub kernel, ...)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PAYLOAD",
+            description = "the EFI application (UKI, EFI-stub kernel, ...); without it, \\EFI\\BOOT\\BOOTX64.EFI (BOOTAA64.EFI) of the first --disk that has it")
     Path payload;
+
+    @Option(names = "--disk", paramLabel = "FILE",
+            description = "a disk image (raw, GPT/MBR, or an ISO 9660 with El Torito) served read-only as a block device with its partitions and FAT file systems; repeatable")
+    java.util.List<Path> disks = new java.util.ArrayList<>();
 
     @Option(names = "--initrd", paramLabel = "FILE", description = "served to Linux through the LINUX_EFI_INITRD_MEDIA LoadFile2 device path")
     Path initrd;
@@ -128,6 +133,8 @@ class RunCommand implements Callable<Integer> {
             Path dir = screenshot.toAbsolutePath().getParent();
             if (!Files.isDirectory(dir) || !Files.isWritable(dir)) throw new InputError("--screenshot " + screenshot + ": " + dir + " is not a writable directory");
         }
+        if (payload == null && disks.isEmpty()) throw new InputError("nothing to run: give a PAYLOAD, or a --disk to boot from");
+        if (payload == null && esp != null) throw new InputError("--esp serves the PAYLOAD's device: give a PAYLOAD with it (or put the ESP on a --disk)");
         BootRequest req = request();
         PrintWriter json = null;
         try (BootSession session = BootSession.open(req)) {
@@ -170,7 +177,7 @@ class RunCommand implements Callable<Integer> {
     BootRequest request() {
         return BootRequest.of(payload).withInitrd(initrd).withCmdline(cmdline).withMemmap(memmap).withMemory(Sizes.parse(memory))
                 .withSeed(seed).withBudget(gdb != null ? 0 : budgetSeconds * 1000).withEsp(esp, espWritable, espDisk).withKeys(keys)
-                .withVariables(vars).withSecureBoot(secureBoot, db, dbx).withTpm(tpm, tpmLog).withDtb(dtb).withEngine(engine);
+                .withVariables(vars).withSecureBoot(secureBoot, db, dbx).withTpm(tpm, tpmLog).withDtb(dtb).withEngine(engine).withDisks(disks);
     }
 
     static byte[] readInput(Path p, String what) {

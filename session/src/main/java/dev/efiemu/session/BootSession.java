@@ -21,6 +21,7 @@ import dev.efiemu.loader.pe.PeImage;
 import dev.efiemu.protocols.tpm.EventLog;
 import dev.efiemu.protocols.GraphicsOutput;
 import dev.efiemu.protocols.StandardProtocols;
+import dev.efiemu.protocols.fs.DiskDevices;
 import dev.efiemu.protocols.fs.EspDevice;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,6 +49,12 @@ import java.util.TreeSet;
 public final class BootSession implements AutoCloseable {
     private final BootRequest request;
     private final byte[] payload;
+    /** The payload's file name (the removable-media boot file's, when it came from a disk). */
+    private final String payloadName;
+    /** The --disk images, opened and checked. */
+    private final List<DiskDevices.Disk> disks;
+    /** Where the payload was found when the request names none, else null. */
+    private final DiskDevices.BootFile bootFile;
     private final Firmware fw;
     private final StandardProtocols std;
     private final FirmwareKeys keys;
@@ -57,9 +64,13 @@ public final class BootSession implements AutoCloseable {
     private BootReport report;
     private boolean runtimePatched;
 
-    private BootSession(BootRequest request, byte[] payload, Firmware fw, StandardProtocols std, FirmwareKeys keys, long t0) {
+    private BootSession(BootRequest request, byte[] payload, String payloadName, List<DiskDevices.Disk> disks, DiskDevices.BootFile bootFile,
+                        Firmware fw, StandardProtocols std, FirmwareKeys keys, long t0) {
         this.request = request;
         this.payload = payload;
+        this.payloadName = payloadName;
+        this.disks = disks;
+        this.bootFile = bootFile;
         this.fw = fw;
         this.std = std;
         this.keys = keys;
@@ -83,9 +94,31 @@ public final class BootSession implements AutoCloseable {
      */
     public static BootSession open(BootRequest r, java.util.function.Supplier<dev.efiemu.core.memory.MemoryMap> layoutOverride) {
         long t0 = System.nanoTime();
-        byte[] file = Inputs.read(r.payload(), "payload");
+        List<DiskDevices.Disk> disks = openDisks(r.disks());
+        try {
+            return open(r, layoutOverride, disks, t0);
+        } catch (RuntimeException e) {
+            closeDisks(disks);
+            throw e;
+        }
+    }
+
+    private static BootSession open(BootRequest r, java.util.function.Supplier<dev.efiemu.core.memory.MemoryMap> layoutOverride,
+                                    List<DiskDevices.Disk> disks, long t0) {
+        DiskDevices.BootFile boot = null;
+        byte[] file;
+        String name;
+        if (r.payload() != null) {
+            file = Inputs.read(r.payload(), "payload");
+            name = r.payload().getFileName().toString();
+        } else {
+            boot = bootFile(r, disks);
+            file = boot.bytes();
+            name = boot.path().substring(boot.path().lastIndexOf('\\') + 1);
+        }
+        java.nio.file.Path source = r.payload() != null ? r.payload() : java.nio.file.Path.of(boot.disk().file() + ":" + boot.path());
         byte[] initrd = r.initrd() != null ? Inputs.read(r.initrd(), "initrd") : null;
-        if (ZbootImage.looksLikeZboot(file)) checkZboot(file, r.payload());
+        if (ZbootImage.looksLikeZboot(file)) checkZboot(file, source);
         Arch arch = archOf(file);
         DeviceTree dtb = deviceTree(r, arch);
         MachineConfig cfg = MachineConfig.defaults().withArch(arch).withMemory(r.memoryBytes()).withSeed(r.seed())
@@ -107,10 +140,10 @@ public final class BootSession implements AutoCloseable {
             FirmwareKeys keys = FirmwareKeys.apply(fw, r.vars(), r.secureBoot(), r.db(), r.dbx());
             if (keys.secureBoot() != null) {
                 keys.secureBoot().onAuthority(std.measurements()::authority);
-                String refusal = keys.secureBoot().refusal(file, r.payload().getFileName().toString());
+                String refusal = keys.secureBoot().refusal(file, name);
                 if (refusal != null) throw new BootError(refusal);
             }
-            BootSession s = new BootSession(r, file, fw, std, keys, t0);
+            BootSession s = new BootSession(r, file, name, disks, boot, fw, std, keys, t0);
             s.noScreen = noScreen;
             return s;
         } catch (IOException e) {
@@ -122,6 +155,55 @@ public final class BootSession implements AutoCloseable {
             log.tpm().close();
             throw e;
         }
+    }
+
+    /** Opens and checks every --disk image: a corrupt table or FAT boot sector is one line naming the image and the offset. */
+    static List<DiskDevices.Disk> openDisks(List<java.nio.file.Path> files) {
+        List<DiskDevices.Disk> out = new ArrayList<>();
+        try {
+            for (java.nio.file.Path f : files) {
+                if (java.nio.file.Files.isDirectory(f)) throw new BootError("--disk " + f + " is a directory (an ESP directory is --esp)");
+                if (!java.nio.file.Files.isRegularFile(f) && !java.nio.file.Files.exists(f)) throw new BootError("--disk " + f + ": no such file");
+                try {
+                    out.add(DiskDevices.open(f));
+                } catch (FormatException e) {
+                    throw new BootError("--disk " + e.getMessage());
+                } catch (IOException e) {
+                    throw new BootError("--disk " + f + ": " + e.getMessage());
+                }
+            }
+            return List.copyOf(out);
+        } catch (RuntimeException e) {
+            closeDisks(out);
+            throw e;
+        }
+    }
+
+    private static void closeDisks(List<DiskDevices.Disk> disks) {
+        for (DiskDevices.Disk d : disks) {
+            try {
+                d.close();
+            } catch (IOException e) {
+                // read-only files: nothing to lose
+            }
+        }
+    }
+
+    /**
+     * With no payload, what a firmware boot manager boots from removable media: \EFI\BOOT\BOOTX64.EFI,
+     * else \EFI\BOOT\BOOTAA64.EFI, from the first disk (in --disk order) that has it.
+     */
+    static DiskDevices.BootFile bootFile(BootRequest r, List<DiskDevices.Disk> disks) {
+        if (disks.isEmpty()) throw new BootError("no PAYLOAD and no --disk to boot from");
+        try {
+            for (String path : List.of(DiskDevices.BOOT_X64, DiskDevices.BOOT_AA64)) {
+                DiskDevices.BootFile b = DiskDevices.findBoot(disks, path);
+                if (b != null) return b;
+            }
+        } catch (FormatException e) {
+            throw new BootError("--disk " + e.getMessage());
+        }
+        throw new BootError("no PAYLOAD, and no --disk has " + DiskDevices.BOOT_X64 + " or " + DiskDevices.BOOT_AA64 + " on a FAT file system");
     }
 
     /**
@@ -249,12 +331,25 @@ public final class BootSession implements AutoCloseable {
         long t1 = System.nanoTime();
         long c1 = threadCpuNanos();
         try {
-            EspDevice.Placement where = EspDevice.servePayload(fw, request.esp(), request.espWritable(), request.payload(), request.espDisk());
-            if (where.gpt() != null) std.measurements().servedDisk(where.gpt());
-            outcome = fw.runPayload(payload, request.payload().getFileName().toString(), request.cmdline(), where.device(),
-                    DevicePath.filePath(where.path()));
+            EspDevice.Placement where = request.payload() != null
+                    ? EspDevice.servePayload(fw, request.esp(), request.espWritable(), request.payload(), request.espDisk())
+                    : null;
+            long device = where != null ? where.device() : 0;
+            String path = where != null ? where.path() : bootFile.path();
+            for (int i = 0; i < disks.size(); i++) {
+                DiskDevices.Installed in = DiskDevices.install(fw, i, disks.get(i));
+                if (bootFile != null && bootFile.disk() == disks.get(i)) {
+                    device = in.volumes().get(disks.get(i).volumes().indexOf(bootFile.volume())).address();
+                    if (disks.get(i).layout().gpt() != null && bootFile.volume().partition() != null) {
+                        std.measurements().servedDisk(disks.get(i).layout().gpt().gptData());
+                    }
+                }
+            }
+            if (where != null && where.gpt() != null) std.measurements().servedDisk(where.gpt());
+            outcome = fw.runPayload(payload, payloadName, request.cmdline(), device, DevicePath.filePath(path));
         } catch (ImageServices.LoadFailure e) {
-            throw new BootError("cannot load " + request.payload() + ": " + e.getMessage());
+            throw new BootError("cannot load " + (request.payload() != null ? request.payload() : bootFile.disk().file() + ":" + bootFile.path())
+                    + ": " + e.getMessage());
         } catch (IOException e) {
             throw new BootError("--esp " + request.esp() + ": " + e.getMessage());
         }
@@ -349,6 +444,7 @@ public final class BootSession implements AutoCloseable {
     @Override
     public void close() {
         fw.close();
+        closeDisks(disks);
         std.tcg2().log().tpm().close();
     }
 }

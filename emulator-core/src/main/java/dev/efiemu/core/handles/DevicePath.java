@@ -20,7 +20,7 @@ import java.util.List;
 public final class DevicePath {
     public static final int HARDWARE = 1, MEDIA = 4, END = 0x7f;
     public static final int END_ENTIRE = 0xff, END_INSTANCE = 0x01;
-    static final int HW_VENDOR = 4, MEDIA_HARD_DRIVE = 1, MEDIA_VENDOR = 3, MEDIA_FILE_PATH = 4;
+    static final int HW_VENDOR = 4, HW_CONTROLLER = 5, MEDIA_HARD_DRIVE = 1, MEDIA_CDROM = 2, MEDIA_VENDOR = 3, MEDIA_FILE_PATH = 4;
     /** Longest path {@link #read} accepts. */
     static final int MAX = 64 * 1024;
     private static final byte[] END_BYTES = {END, (byte) END_ENTIRE, 4, 0};
@@ -228,6 +228,30 @@ public final class DevicePath {
         return new Node(MEDIA, MEDIA_HARD_DRIVE, b.array());
     }
 
+    /**
+     * Hard drive media node HD(partition, MBR, signature, start, size) (§10.3.5.1) for an MBR
+     * partition: the disk signature at 0x1b8 of the MBR as a 32-bit signature.
+     */
+    public static Node hardDriveMbr(int partition, long startLba, long sizeLba, long diskSignature) {
+        ByteBuffer b = ByteBuffer.allocate(38).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(partition).putLong(startLba).putLong(sizeLba).putInt((int) diskSignature).put(new byte[12]).put((byte) 1).put((byte) 1);
+        return new Node(MEDIA, MEDIA_HARD_DRIVE, b.array());
+    }
+
+    /** CD-ROM media node CDROM(entry, start, size) (§10.3.5.2: type 4, subtype 2): an El Torito boot entry, in the medium's blocks. */
+    public static Node cdrom(int bootEntry, long startRba, long sizeBlocks) {
+        ByteBuffer b = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(bootEntry).putLong(startRba).putLong(sizeBlocks);
+        return new Node(MEDIA, MEDIA_CDROM, b.array());
+    }
+
+    /** Controller node Ctrl(n) (§10.3.2.5: type 1, subtype 5). */
+    public static Node controller(int number) {
+        ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(number);
+        return new Node(HARDWARE, HW_CONTROLLER, b.array());
+    }
+
     /** Media file path node (§10.3.5.4: type 4, subtype 4): the path in CHAR16 with its NUL. */
     public static Node file(String path) {
         return new Node(MEDIA, MEDIA_FILE_PATH, GuestMemory.utf16z(path));
@@ -259,6 +283,13 @@ public final class DevicePath {
             String s = new String(d, StandardCharsets.UTF_16LE);
             int nul = s.indexOf('\0');
             return printable(nul >= 0 ? s.substring(0, nul) : s);
+        }
+        if (n.is(HARDWARE, HW_CONTROLLER) && d.length == 4) {
+            return "Ctrl(" + ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN).getInt() + ")";
+        }
+        if (n.is(MEDIA, MEDIA_CDROM) && d.length >= 20) {
+            ByteBuffer b = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
+            return String.format("CDROM(0x%x,0x%x,0x%x)", b.getInt(), b.getLong(), b.getLong());
         }
         if (n.is(MEDIA, MEDIA_HARD_DRIVE) && d.length >= 38) {
             ByteBuffer b = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);

@@ -88,7 +88,7 @@ public final class ElTorito {
             if (indicator != 0x88) continue; // not bootable, an extension or unused
             long lba = MbrTable.u32(c, off + 8);
             if (lba == 0) continue;
-            entry++;
+            int number = entry++; // edk2 counts boot entries from 0: CDROM(0x0,...) is the first
             int media = c[off + 1] & 0x0f;
             long count = (c[off + 6] & 0xff) | (c[off + 7] & 0xff) << 8;
             long bytes = switch (media) {
@@ -99,9 +99,9 @@ public final class ElTorito {
             };
             if (lba >= sectors || bytes <= 0 || lba * SECTOR + bytes > disk.size()) {
                 throw new FormatException(String.format("El Torito boot entry %d at offset 0x%x: sectors %d.. (%d bytes) are not in the image (%d sectors)",
-                        entry, base + off, lba, bytes, sectors));
+                        number, base + off, lba, bytes, sectors));
             }
-            out.add(new Partition(Partition.Scheme.EL_TORITO, entry, lba * SECTOR, bytes, null, null, 0, 0, platform,
+            out.add(new Partition(Partition.Scheme.EL_TORITO, number, lba * SECTOR, bytes, null, null, 0, 0, platform,
                     platform == PLATFORM_EFI));
         }
         return List.copyOf(out);

@@ -7,7 +7,7 @@ import dev.efiemu.loader.Guid;
  * and what its device path node says.
  *
  * @param scheme    the table it came from
- * @param number    GPT: the entry's index + 1; MBR: 1-4 primary, 5+ logical; El Torito: the boot entry's ordinal (1 = default)
+ * @param number    GPT: the entry's index + 1; MBR: 1-4 primary, 5+ logical; El Torito: the bootable entry's index, from 0 (edk2's CDROM() BootEntry)
  * @param offset    first byte on the disk
  * @param length    bytes
  * @param gptType   GPT partition type GUID (else null)

@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.Guid;
-import dev.efiemu.loader.testing.DiskImages;
-import dev.efiemu.loader.testing.Tools;
+import dev.efiemu.fixtures.DiskImages;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +34,9 @@ class DiskLayoutTest {
 
     /** "start=  2048, size=  4096, type=..., uuid=..." lines of sfdisk --dump. */
     static List<String[]> dump(Path img) {
-        Tools.Result r = Tools.run("sfdisk", "--dump", img.toString());
-        assertEquals(0, r.exitCode(), r.output());
+        String out = DiskImages.sfdiskDump(img);
         Pattern p = Pattern.compile("start=\\s*(\\d+), size=\\s*(\\d+), type=([0-9A-Fa-f-]+)(?:.*uuid=([0-9A-Fa-f-]+))?");
-        return r.output().lines().filter(l -> l.startsWith(img.toString())).map(l -> {
+        return out.lines().filter(l -> l.startsWith(img.toString())).map(l -> {
             Matcher m = p.matcher(l);
             assertTrue(m.find(), l);
             return new String[] {m.group(1), m.group(2), m.group(3), m.group(4)};
@@ -96,17 +94,17 @@ class DiskLayoutTest {
     @Test
     void elToritoEfiImageIsWhereXorrisoPutIt() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("iso/boot"));
-        DiskImages.fat(dir.resolve("efi.img"), 12, 1440, null);
+        DiskImages.fat(dir.resolve("efi.img"), 12, 1440, "EFIEMU12", null);
         Files.writeString(tmp.resolve("iso/hello.txt"), "hi");
-        Path iso = DiskImages.iso(tmp.resolve("t.iso"), tmp.resolve("iso"), "boot/efi.img");
+        Path iso = DiskImages.iso(tmp.resolve("t.iso"), tmp.resolve("iso"), "T", "boot/efi.img");
         DiskLayout d = scan(iso);
         assertTrue(d.cdrom());
         assertEquals(2048, d.blockSize());
         assertEquals(1, d.partitions().size());
         Partition p = d.partitions().get(0);
-        Tools.Result r = Tools.run("xorriso", "-indev", iso.toString(), "-report_el_torito", "plain");
-        Matcher m = Pattern.compile("El Torito boot img :\\s+1\\s+UEFI\\s+y\\s+none\\s+\\S+\\s+\\S+\\s+(\\d+)\\s+(\\d+)").matcher(r.output());
-        assertTrue(m.find(), r.output());
+        String report = DiskImages.elToritoReport(iso);
+        Matcher m = Pattern.compile("El Torito boot img :\\s+1\\s+UEFI\\s+y\\s+none\\s+\\S+\\s+\\S+\\s+(\\d+)\\s+(\\d+)").matcher(report);
+        assertTrue(m.find(), report);
         assertEquals(Long.parseLong(m.group(2)) * 2048, p.offset());
         assertEquals(Long.parseLong(m.group(1)) * 512, p.length());
         assertEquals(ElTorito.PLATFORM_EFI, p.platform());
@@ -118,7 +116,7 @@ class DiskLayoutTest {
 
     @Test
     void aWholeDiskFatAndAnEmptyDiskHaveNoPartitions() throws Exception {
-        DiskLayout fat = scan(DiskImages.fat(tmp.resolve("f.img"), 12, 2000, null));
+        DiskLayout fat = scan(DiskImages.fat(tmp.resolve("f.img"), 12, 2000, "EFIEMU12", null));
         assertTrue(fat.wholeDiskFat() && fat.partitions().isEmpty());
         Path zero = tmp.resolve("zero.img");
         Files.write(zero, new byte[1 << 20]);
@@ -159,8 +157,8 @@ class DiskLayoutTest {
         assertTrue(refusal(m).startsWith("MBR partition entry 2 at offset 0x1ce: sectors"), refusal(m));
 
         Path dir = Files.createDirectories(tmp.resolve("iso/boot"));
-        DiskImages.fat(dir.resolve("efi.img"), 12, 1440, null);
-        Path iso = DiskImages.iso(tmp.resolve("c.iso"), tmp.resolve("iso"), "boot/efi.img");
+        DiskImages.fat(dir.resolve("efi.img"), 12, 1440, "EFIEMU12", null);
+        Path iso = DiskImages.iso(tmp.resolve("c.iso"), tmp.resolve("iso"), "T", "boot/efi.img");
         long catalog;
         try (DiskReader r = DiskReader.open(iso)) {
             catalog = MbrTable.u32(r.bytes(17 * 2048, 2048), 0x47) * 2048;
@@ -168,7 +166,7 @@ class DiskLayoutTest {
         poke(iso, catalog + 4, 'X');
         assertTrue(refusal(iso).startsWith(String.format("El Torito boot catalogue at offset 0x%x: not a valid validation entry", catalog)), refusal(iso));
 
-        Path fat = DiskImages.fat(tmp.resolve("fat.img"), 12, 2000, null);
+        Path fat = DiskImages.fat(tmp.resolve("fat.img"), 12, 2000, "EFIEMU12", null);
         poke(fat, 13, 3); // 3 sectors per cluster
         try (DiskReader r = DiskReader.open(fat)) {
             FormatException e = assertThrows(FormatException.class, () -> FatVolume.open(r, 0, r.size(), "fat.img"));

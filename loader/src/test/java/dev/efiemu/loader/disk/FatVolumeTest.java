@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.loader.FormatException;
-import dev.efiemu.loader.testing.DiskImages;
+import dev.efiemu.fixtures.DiskImages;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ class FatVolumeTest {
     @CsvSource({"12, 2000, FAT12", "16, 20000, FAT16", "32, 70000, FAT32"})
     void everyFileReadsBackAsMcopyWroteIt(int bits, long kib, String type) throws Exception {
         Path t = tree();
-        Path img = DiskImages.fat(tmp.resolve("f.img"), bits, kib, t);
+        Path img = DiskImages.fat(tmp.resolve("f.img"), bits, kib, "EFIEMU" + bits, t);
         try (DiskReader r = DiskReader.open(img)) {
             FatVolume v = FatVolume.open(r, 0, r.size(), "f.img");
             assertEquals(FatVolume.Type.valueOf(type), v.type());
@@ -64,7 +64,7 @@ class FatVolumeTest {
     @Test
     void aLoopInTheClusterChainIsCorruptNotAHang() throws Exception {
         Path t = tree();
-        Path img = DiskImages.fat(tmp.resolve("f.img"), 16, 20000, t);
+        Path img = DiskImages.fat(tmp.resolve("f.img"), 16, 20000, "EFIEMU16", t);
         FatVolume.Node boot;
         long fatStart;
         try (DiskReader r = DiskReader.open(img)) {

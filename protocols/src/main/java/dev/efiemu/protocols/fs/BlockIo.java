@@ -8,40 +8,54 @@ import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.trap.Call;
 import dev.efiemu.core.trap.FunctionSpec;
 import dev.efiemu.loader.Guid;
+import dev.efiemu.loader.disk.DiskReader;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * EFI_BLOCK_IO_PROTOCOL (UEFI spec §13.9) over a read-only image file, for payloads that read file
- * systems themselves (GRUB): 512-byte blocks, media id 1, never writable. {@link DiskIo} reads the
- * same bytes at byte offsets.
+ * EFI_BLOCK_IO_PROTOCOL (UEFI spec §13.9) over a read-only image, for payloads that read file
+ * systems themselves (GRUB): 512-byte blocks (2048 on a CD-ROM), media id 1, never writable —
+ * WriteBlocks answers EFI_WRITE_PROTECTED. {@link DiskIo} reads the same bytes at byte offsets.
  */
 public final class BlockIo {
     public static final Guid GUID = Guids.define("964e5b21-6459-11d2-8e39-00a0c969723b", "BlockIo");
     static final int BLOCK = 512, MEDIA_ID = 1;
 
-    private final RandomAccessFile image;
+    private final DiskReader image;
     private final long base;
     private final long size;
+    private final int blockSize;
 
-    /** The bytes [base, base+size) of {@code imageFile} as a block device on {@code handle}; a logical partition when {@code partition}. */
+    /** The bytes [base, base+size) of {@code imageFile} as a 512-byte-block device on {@code handle}; a logical partition when {@code partition}. */
     public BlockIo(ProtocolHost host, Handle handle, Path imageFile, long base, long size, boolean partition) throws IOException {
-        this.image = new RandomAccessFile(imageFile.toFile(), "r");
+        this(host, handle, DiskReader.open(imageFile), base, size, partition, BLOCK, false);
+    }
+
+    /**
+     * The bytes [base, base+size) of {@code image} as a block device on {@code handle}.
+     *
+     * @param partition a logical partition (a child of the disk's handle)
+     * @param blockSize 512, or 2048 for a CD-ROM
+     * @param removable removable media (a CD-ROM)
+     */
+    public BlockIo(ProtocolHost host, Handle handle, DiskReader image, long base, long size, boolean partition, int blockSize, boolean removable) {
+        this.image = image;
         this.base = base;
         this.size = size;
+        this.blockSize = blockSize;
         // EFI_BLOCK_IO_MEDIA (rev 1 fields): MediaId, Removable, Present, LogicalPartition, ReadOnly,
         // WriteCaching, BlockSize @12, IoAlign @16, LastBlock @24
         long media = host.allocatePool(MemoryType.BOOT_SERVICES_DATA, 48);
         var mem = host.memory();
         mem.u32(media, MEDIA_ID);
+        mem.u8(media + 4, removable ? 1 : 0);
         mem.u8(media + 5, 1);
         mem.u8(media + 6, partition ? 1 : 0);
         mem.u8(media + 7, 1);
-        mem.u32(media + 12, BLOCK);
+        mem.u32(media + 12, blockSize);
         mem.u32(media + 16, 1);
-        mem.u64(media + 24, size / BLOCK - 1);
+        mem.u64(media + 24, size / blockSize - 1);
         long[] fns = host.defineFunctions("BlockIo", List.of(
                 new FunctionSpec("Reset", c -> Status.SUCCESS, "This", "ExtendedVerification"),
                 new FunctionSpec("ReadBlocks", this::readBlocks, "This", "MediaId", "Lba", "BufferSize", "Buffer"),
@@ -55,9 +69,9 @@ public final class BlockIo {
     long readBlocks(Call c) {
         long lba = c.arg(2), n = c.arg(3), buf = c.arg(4);
         if (c.arg(1) != MEDIA_ID) return Status.MEDIA_CHANGED;
-        if (n % BLOCK != 0) return Status.BAD_BUFFER_SIZE;
-        if (Long.compareUnsigned(lba, size / BLOCK) >= 0) return Status.INVALID_PARAMETER;
-        return read(c, lba * BLOCK, n, buf);
+        if (n % blockSize != 0) return Status.BAD_BUFFER_SIZE;
+        if (Long.compareUnsigned(lba, size / blockSize) >= 0) return Status.INVALID_PARAMETER;
+        return read(c, lba * blockSize, n, buf);
     }
 
     /** Copies {@code n} bytes at byte {@code offset} of the device into guest memory at {@code buf}. */
@@ -66,10 +80,7 @@ public final class BlockIo {
         if (buf == 0 || offset < 0 || n < 0 || n > (64L << 20) || offset > size - n) return Status.INVALID_PARAMETER;
         byte[] b = new byte[(int) n];
         try {
-            synchronized (image) {
-                image.seek(base + offset);
-                image.readFully(b);
-            }
+            image.read(base + offset, b, 0, b.length);
         } catch (IOException e) {
             return Status.DEVICE_ERROR;
         }
