@@ -18,7 +18,8 @@
 # PIT_FRESH=1 forgets them.
 #
 # Environment: PIT_THREADS (default 1: the machine is shared), PIT_CLASSES='a.b.C*,a.d.*' to
-# mutate only those classes, MVN_OPTS_EXTRA (e.g. -o) for Maven. HTML reports:
+# mutate only those classes, PIT_MODULES='emulator-core protocols' to run only those modules,
+# PIT_CACHE (default ~/.cache/efiemu/pit), MVN_OPTS_EXTRA (e.g. -o) for Maven. HTML reports:
 # <module>/target/pit-reports/index.html. Tests that start QEMU, and MutatedHeadersTest (slow, asserts only clean failures), are left out (the profile's
 # excludedTestClasses); the fixtures must be fetched (./efiemu fixtures), as for the tests.
 set -euo pipefail
@@ -31,7 +32,7 @@ declare -A below=(
   [emulator-core]="cpu-api engine-unicorn fixtures loader"
   [protocols]="cpu-api engine-unicorn fixtures loader emulator-core"
 )
-cache="$HOME/.cache/efiemu/pit"
+cache="${PIT_CACHE:-$HOME/.cache/efiemu/pit}"
 
 # The code that matters most: memory map, image loading, measurement, Authenticode, the ESP
 # sandbox, the hand-off. One list for the three modules: PIT mutates only a module's own classes.
@@ -75,9 +76,12 @@ if [[ "$mode" != report ]]; then
   skips=()
   run=()
   declare -A fp
+  only=" ${PIT_MODULES:-${modules[*]}} "
   for m in "${modules[@]}"; do
     fp[$m]="$(fingerprint "$m" "$targets")"
-    if [[ -f "$cache/$m-mutations.xml" && "$(cat "$cache/$m.fingerprint" 2>/dev/null)" == "${fp[$m]}" ]]; then
+    if [[ "$only" != *" $m "* ]]; then
+      skips+=("-Defiemu.pit.skip.$m=true")
+    elif [[ -f "$cache/$m-mutations.xml" && "$(cat "$cache/$m.fingerprint" 2>/dev/null)" == "${fp[$m]}" ]]; then
       skips+=("-Defiemu.pit.skip.$m=true")
       echo "$m: classes and tests unchanged since its last run; its results are reused"
     else
