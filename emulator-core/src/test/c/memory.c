@@ -5,6 +5,21 @@
 #include <efiemu_test.h>
 
 static EFI_GUID V = {0x77777777, 0x1111, 0x2222, {1, 1, 2, 2, 3, 3, 4, 6}};
+static EFI_GUID BEFORE_EBS = {0x8be0e274, 0x3970, 0x4b44, {0x80, 0xc5, 0x1a, 0xb9, 0x50, 0x2f, 0x3b, 0xfc}};
+static EFI_RUNTIME_SERVICES *rts;
+static UINT8 seen[2]; /* calls of the BeforeExitBootServices group, of the ExitBootServices event */
+
+static VOID EFIAPI before_ebs(EFI_EVENT e, VOID *ctx) {
+    (void)e, (void)ctx;
+    seen[0]++;
+}
+
+/* EVT_SIGNAL_EXIT_BOOT_SERVICES: runs once, in the ExitBootServices call that succeeds */
+static VOID EFIAPI at_ebs(EFI_EVENT e, VOID *ctx) {
+    (void)e, (void)ctx;
+    seen[1]++;
+    rts->SetVariable(u"EbsEvents", &V, EFI_VARIABLE_BOOTSERVICE_ACCESS, 2, seen);
+}
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     EFI_BOOT_SERVICES *bs = st->BootServices;
@@ -52,16 +67,27 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     }
     CHECK(saw_loader);
 
+    /* ExitBootServices events (§7.4, edk2 CoreExitBootServices): the BeforeExitBootServices group
+     * at every call, the ExitBootServices event once, when the call succeeds */
+    rts = st->RuntimeServices;
+    EFI_EVENT eb, ea;
+    CHECK_OK(bs->CreateEventEx(EVT_NOTIFY_SIGNAL, TPL_CALLBACK, before_ebs, NULL, &BEFORE_EBS, &eb));
+    CHECK_OK(bs->CreateEvent(EVT_SIGNAL_EXIT_BOOT_SERVICES, TPL_CALLBACK, at_ebs, NULL, &ea));
+    size = bufsize;
+    CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
+
     /* Any change makes the key stale: EBS must refuse it, then accept the fresh one. */
     UINTN stale = key;
     VOID *p;
     CHECK_OK(bs->AllocatePool(EfiLoaderData, 8192 * 4, &p));
     CHECK(bs->ExitBootServices(image, stale) == EFI_INVALID_PARAMETER);
+    CHECK(seen[0] == 1 && seen[1] == 0);
     size = bufsize;
     CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
     CHECK(key != stale);
     /* a key the firmware never gave out (newer than the current one) is refused too */
     CHECK(bs->ExitBootServices(image, key + 1) == EFI_INVALID_PARAMETER);
+    CHECK(seen[0] == 2 && seen[1] == 0);
     UINT8 one = 1;
     CHECK_OK(st->RuntimeServices->SetVariable(u"MemoryStep", &V, EFI_VARIABLE_BOOTSERVICE_ACCESS, 1, &one));
     size = bufsize;

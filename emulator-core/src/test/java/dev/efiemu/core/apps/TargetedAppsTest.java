@@ -70,6 +70,10 @@ class TargetedAppsTest {
             assertEquals(Status.INVALID_PARAMETER, ebs.get(0).status(), ebs.get(0).format());
             assertEquals(Status.INVALID_PARAMETER, ebs.get(1).status(), ebs.get(1).format());
             assertEquals(fw.machine().memoryMap().mapKey(), ebs.get(2).args()[1], "accepted with the current key: " + ebs.get(2).format());
+            var events = fw.variables().get("EbsEvents", Guid.parse("77777777-1111-2222-0101-020203030406"));
+            assertTrue(events != null, "the ExitBootServices event ran in the call that succeeded");
+            assertEquals(3, events.data()[0], "the BeforeExitBootServices group is signalled at each of the three calls");
+            assertEquals(1, events.data()[1], "the ExitBootServices event once");
         }
     }
 
