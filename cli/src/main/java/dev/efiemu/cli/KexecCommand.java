@@ -113,6 +113,7 @@ final class KexecCommand implements Callable<Integer> {
             try (BootSession session = BootSession.open(req)) {
                 BootReport report = session.run();
                 Summary.print(System.out, report);
+                System.out.println("screen:         " + session.screenLine());
                 if (!report.reachedExitBootServices()) {
                     if (report.outcome().fault() != null) System.err.print(report.outcome().fault().format());
                     throw new BootError(t.payload() + ": the payload did not reach ExitBootServices (" + report.outcome().kind() + ": "

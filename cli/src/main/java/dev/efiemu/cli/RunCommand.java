@@ -154,8 +154,7 @@ class RunCommand implements Callable<Integer> {
             }
             if (stub != null) stub.finish(report.outcome());
             Summary.print(System.out, report);
-            var screen = session.firmware().machine().display().framebuffer();
-            System.out.println("screen:         " + (screen != null ? screen.describe() : session.noScreen()));
+            System.out.println("screen:         " + session.screenLine());
             if (screenshot != null) session.screenshot(screenshot);
             if (eventlog != null) {
                 byte[] bytes = session.eventLog();

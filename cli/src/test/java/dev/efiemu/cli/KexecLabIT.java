@@ -134,11 +134,14 @@ class KexecLabIT {
      */
     @Test
     void ukiOnAnIntelEfiHostWith3GiB(@TempDir Path tmp) throws Exception {
-        LabGuest.Machine m = new LabGuest.Machine("3G", INTEL, LabGuest.Firmware.OVMF);
+        LabGuest.Machine m = new LabGuest.Machine("3G", INTEL, LabGuest.Firmware.OVMF).withDisplay();
         Scenario s = new Scenario()
                 .file("/payload/uki.efi", fx.uki())
                 .run("""
                         grep -E 'ACPI20|SMBIOS' /sys/firmware/efi/systab | sed 's/^/LAB-SYSTAB /'
+                        sed 's/^/LAB-FB /' /proc/fb
+                        sed 's/^/LAB-IOMEM /' /proc/iomem
+                        for d in /sys/firmware/memmap/*; do echo "LAB-MEMMAP $(cat $d/start) $(cat $d/end) $(cat $d/type)"; done
                         efiemu kexec /payload/uki.efi --seed 3 --exec
                         echo "LAB-FAIL: efiemu kexec --exec returned (exit $?)"
                         """);
@@ -148,6 +151,14 @@ class KexecLabIT {
         assertFalse(r.lines("host tables:    ACPI 2.0 RSDP " + acpi).isEmpty(), "the host's RSDP was passed on: " + r.report());
         assertFalse(r.lines("runtime services: the host firmware's, passed on").isEmpty(), r.report());
         assertFalse(r.lines("Registered efivars operations").isEmpty(), "the kexec'd kernel has EFI runtime services: " + r.report());
+        // The host (OVMF's GOP on QEMU's std VGA) has an EFI framebuffer; efiemu's GOP describes it and the
+        // kexec'd kernel, whose stub filled screen_info from that GOP, registers efifb on it.
+        assertFalse(r.lines("LAB-FB 0 EFI VGA").isEmpty(), "the host's fb0 is efifb: " + r.report());
+        var screen = java.util.regex.Pattern.compile("screen: +(\\d+)x(\\d+) BGRX framebuffer at (0x[0-9a-f]+)")
+                .matcher(r.text());
+        assertTrue(screen.find(), "efiemu's GOP is the host's framebuffer: " + r.report());
+        assertFalse(r.lines("efifb: framebuffer at " + screen.group(3) + ",").isEmpty(), "the kexec'd kernel's efifb: " + r.report());
+        assertFalse(r.lines("efifb: mode is " + screen.group(1) + "x" + screen.group(2) + "x32").isEmpty(), r.report());
     }
 
     /**

@@ -240,6 +240,12 @@ public final class BootSession implements AutoCloseable {
         }
     }
 
+    /** The screen for a summary: "800x600 BGRX framebuffer at 0x3fa71000 (800 pixels a scan line)", or why there is none. */
+    public String screenLine() {
+        var fb = fw.machine().display().framebuffer();
+        return fb != null ? fb.describe() : noScreen != null ? noScreen : "no framebuffer";
+    }
+
     /** Why this machine has no Graphics Output Protocol, or null when it has one. */
     public String noScreen() {
         return noScreen;

@@ -100,10 +100,12 @@ public final class MachineLayout {
     public static MemoryMap host() {
         try {
             String iomem = Files.readString(Path.of("/proc/iomem"));
-            List<HostMemoryLayout.Range> crash = HostMemoryLayout.findIomem(iomem, "Crash kernel");
+            List<HostMemoryLayout.Range> crash = new java.util.ArrayList<>(HostMemoryLayout.findIomem(iomem, "Crash kernel"));
             Path sysfs = Path.of("/sys/firmware/memmap");
             List<HostMemoryLayout.Range> ranges = Files.isDirectory(sysfs) ? HostMemoryLayout.readSysfs(sysfs)
                     : HostMemoryLayout.parseIomemTopLevel(iomem);
+            // RAM the kernel reserved since boot (efi_mem_reserve: a display's BGRT logo, ...) is not System RAM for kexec_load
+            if (Files.isDirectory(sysfs)) crash.addAll(HostMemoryLayout.reservedSinceBoot(ranges, iomem));
             if (ranges.stream().noneMatch(r -> r.ram() && r.end() > r.start() + (1 << 20))) {
                 throw new BootError("--memmap host: no System RAM visible in /sys/firmware/memmap or /proc/iomem (not root?)");
             }

@@ -46,6 +46,26 @@ public record KexecPlan(List<Handoff.Segment> segments, long entry, Arch arch) {
     }
 
     /**
+     * The System RAM ranges with touching ones joined: /proc/iomem splits RAM at the kernel's
+     * setup_data entries (e820__reserve_setup_data: "00900000-7db99017", "7db99018-7dba2c57", ...
+     * on an OVMF guest), which is one stretch of RAM to kexec_load.
+     */
+    static List<HostMemoryLayout.Range> coalesce(List<HostMemoryLayout.Range> ranges) {
+        List<HostMemoryLayout.Range> ram = new ArrayList<>(ranges.stream().filter(HostMemoryLayout.Range::ram).toList());
+        ram.sort(java.util.Comparator.comparingLong(HostMemoryLayout.Range::start));
+        List<HostMemoryLayout.Range> out = new ArrayList<>();
+        for (HostMemoryLayout.Range r : ram) {
+            HostMemoryLayout.Range last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (last != null && r.start() <= last.end()) {
+                out.set(out.size() - 1, new HostMemoryLayout.Range(last.start(), Math.max(last.end(), r.end()), last.type()));
+            } else {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    /**
      * Problems that would make the load fail or the machine crash, one clear sentence each; empty
      * when the plan is fine.
      *
@@ -54,12 +74,13 @@ public record KexecPlan(List<Handoff.Segment> segments, long entry, Arch arch) {
      */
     public List<String> validate(List<HostMemoryLayout.Range> ram, List<HostMemoryLayout.Range> crash) {
         List<String> problems = new ArrayList<>();
+        List<HostMemoryLayout.Range> system = coalesce(ram);
         for (int i = 0; i < segments.size(); i++) {
             Handoff.Segment s = segments.get(i);
             long start = s.address(), end = start + s.bytes().length;
             String name = String.format("segment %d (0x%x-0x%x)", i, start, end - 1);
             if ((start & 0xfff) != 0) problems.add(name + " is not page aligned");
-            if (ram.stream().noneMatch(r -> r.ram() && r.contains(start, end))) {
+            if (system.stream().noneMatch(r -> r.contains(start, end))) {
                 problems.add(name + " is not inside System RAM of /proc/iomem");
             }
             for (HostMemoryLayout.Range c : crash) {

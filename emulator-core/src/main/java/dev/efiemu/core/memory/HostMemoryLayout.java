@@ -115,6 +115,23 @@ public final class HostMemoryLayout {
         return out;
     }
 
+    /**
+     * What the running kernel took out of the firmware's RAM: the top-level /proc/iomem ranges
+     * that are not System RAM but overlap RAM of the firmware's map ({@code firmware}, from
+     * /sys/firmware/memmap). Linux's efi_mem_reserve (the BGRT boot logo an EFI host with a display
+     * keeps, the ESRT, the TPM event log, ...) carves such ranges out after boot; kexec_load only
+     * takes segments inside System RAM, so an allocation there is a hand-off that cannot load.
+     * (No lab host shows one yet: an OVMF guest's /proc/iomem and memmap agree.)
+     */
+    public static List<Range> reservedSinceBoot(List<Range> firmware, String iomemText) {
+        List<Range> out = new ArrayList<>();
+        for (Range r : parseIomemTopLevel(iomemText)) {
+            if (r.ram() || r.end() <= r.start() || r.start() == 0 && r.end() <= 1) continue;
+            if (firmware.stream().anyMatch(f -> f.ram() && f.overlaps(r.start(), r.end()))) out.add(r);
+        }
+        return out;
+    }
+
     private static Range parseLine(String line) {
         int colon = line.indexOf(" : ");
         int dash = line.indexOf('-');

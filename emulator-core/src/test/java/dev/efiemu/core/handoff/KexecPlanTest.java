@@ -57,6 +57,21 @@ class KexecPlanTest {
         assertEquals(List.of("segment 1 (0xc0002000-0xc0002fff) is not inside System RAM of /proc/iomem"), problems);
     }
 
+    /** An OVMF guest's /proc/iomem (the kexec lab with QEMU's std VGA): RAM split at setup_data entries, one stretch to kexec_load. */
+    @Test
+    void ramSplitAtSetupDataIsOneRange() {
+        String iomem = """
+                00900000-7db99017 : System RAM
+                7db99018-7dba2c57 : System RAM
+                7dba2c58-7ee89fff : System RAM
+                7ee8a000-7ef8bfff : Reserved
+                """;
+        KexecPlan ok = KexecPlan.of(handoff(0x7cdd8010L, 0x7cdd8000L, 0x7dba5000L - 0x7cdd8000L));
+        assertEquals(List.of(), ok.validate(HostMemoryLayout.parseIomemTopLevel(iomem), List.of()));
+        KexecPlan across = KexecPlan.of(handoff(0x7ee89010L, 0x7ee89000L, 0x2000));
+        assertTrue(across.validate(HostMemoryLayout.parseIomemTopLevel(iomem), List.of()).get(0).contains("not inside System RAM"));
+    }
+
     @Test
     void segmentStraddlingTheEndOfRamIsRefused() {
         List<String> problems = validate(KexecPlan.of(handoff(0xbffff010L, 0xbffff000L, 0x2000)));

@@ -154,4 +154,33 @@ class HostMemoryLayoutTest {
         assertEquals(0xffL, HostMemoryLayout.parseHex("0XfF"));
         assertEquals(-1L, HostMemoryLayout.parseHex("ffffffffffffffff"));
     }
+
+    static final String IOMEM_RESERVED_LATE = """
+            00000000-00000fff : Reserved
+            00001000-0009ffff : System RAM
+            00100000-7cdd7fff : System RAM
+              01000000-01ffffff : Kernel code
+            7cdd8000-7cfeffff : Reserved
+            7cff0000-7fffffff : System RAM
+            c0000000-c0ffffff : PCI Bus 0000:00
+              c0000000-c0ffffff : 0000:00:01.0
+                c0000000-c012bfff : efifb
+            """;
+
+    /** RAM the running kernel reserved after boot (memmap says RAM, /proc/iomem does not) is kept out of allocations. */
+    @Test
+    void reservedSinceBootIsAvoided() {
+        List<HostMemoryLayout.Range> firmware = List.of(new HostMemoryLayout.Range(0x1000, 0xa0000, "System RAM"),
+                new HostMemoryLayout.Range(0x100000, 0x80000000L, "System RAM"));
+        List<HostMemoryLayout.Range> late = HostMemoryLayout.reservedSinceBoot(firmware, IOMEM_RESERVED_LATE);
+        assertEquals(List.of(new HostMemoryLayout.Range(0x7cdd8000L, 0x7cff0000L, "Reserved")), late);
+        MemoryMap m = HostMemoryLayout.toMemoryMap(firmware, late);
+        MemoryMap.Region r = m.find(0x7cdd8000L);
+        assertEquals(MemoryType.RESERVED.code(), r.type());
+        assertEquals(0x7cff0000L, r.end());
+        // a block larger than the RAM above the reservation goes below it, never across it
+        long pages = (0x80000000L - 0x7cff0000L) / MemoryMap.PAGE + 1;
+        long a = m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, MemoryType.LOADER_DATA.code(), pages, 0xffffffffL);
+        assertEquals(0x7cdd8000L, a + pages * MemoryMap.PAGE);
+    }
 }
