@@ -80,7 +80,14 @@ public final class EspDevice {
             sandbox.overlay(path, payload);
             extra.add(new java.nio.file.Path[] {payload, java.nio.file.Path.of("EFI", "Linux", payload.getFileName().toString())});
         }
-        if (!disk) return new Placement(new EspDevice(host, sandbox).handle().address(), path);
+        if (!disk) {
+            // The partition handle carries BlockIo/DiskIo as a real ESP's does: a read-only view of the
+            // directory as FAT, built on the first read (LazyEspImage).
+            LazyEspImage view = new LazyEspImage(sandbox, extra, partitionUuid(sandbox));
+            EspDevice dev = new EspDevice(host, sandbox); // its HD() node as before: image measurements name this path
+            new DiskIo(host, dev.handle(), new BlockIo(host, dev.handle(), view, 0, view.size(), true, 512, false));
+            return new Placement(dev.handle().address(), path);
+        }
         // A GPT disk holding the ESP: a disk handle VenHw(efiemu) and the ESP's partition handle
         // below it, each with BlockIo/DiskIo, as firmware presents a real disk (GRUB needs both).
         FatImage.Disk img = FatImage.build(sandbox, extra, partitionUuid(sandbox));

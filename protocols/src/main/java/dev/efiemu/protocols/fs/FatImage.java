@@ -54,6 +54,24 @@ public final class FatImage {
         }
     }
 
+    /** The FAT file system's size for {@code bytes} of files: 10 % and 16 MiB of room, at least 64 MiB (FAT32's minimum cluster count). */
+    static long sectorsFor(long bytes) {
+        long mib = Math.max(64, (bytes * 11 / 10 >> 20) + 16);
+        return mib * 2048;
+    }
+
+    /** The FAT file system's size in sectors that {@link #build} will make of these files, without building it. */
+    public static long plannedSectors(EspSandbox esp, List<Path[]> extra) throws IOException {
+        long bytes = 0;
+        try (Stream<Path> all = Files.walk(esp.root())) {
+            for (Path p : all.toList()) {
+                if (!p.equals(esp.root()) && esp.inside(p) && Files.isRegularFile(p)) bytes += Files.size(p);
+            }
+        }
+        for (Path[] e : extra) bytes += Files.size(e[0]);
+        return sectorsFor(bytes);
+    }
+
     private static Disk buildFrom(EspSandbox esp, List<Path[]> extra, dev.efiemu.loader.Guid partition, Path work, Path stage) throws IOException {
         long bytes = 0;
         try (Stream<Path> all = Files.walk(esp.root())) {
@@ -75,8 +93,7 @@ public final class FatImage {
             Files.copy(e[0], to, StandardCopyOption.REPLACE_EXISTING);
             bytes += Files.size(e[0]);
         }
-        long mib = Math.max(64, (bytes * 11 / 10 >> 20) + 16);
-        long fatSectors = mib * 2048;
+        long fatSectors = sectorsFor(bytes);
         Path img = work.resolve("esp.img");
         try (var f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
             f.setLength((Gpt.FIRST_PARTITION_LBA + fatSectors + Gpt.TAIL_SECTORS) * 512);
