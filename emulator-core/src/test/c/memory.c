@@ -47,6 +47,24 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
         CHECK_OK(bs->FreePool(p));
     }
 
+    /* CopyMem has memmove semantics (overlaps either way, more than one 1 MiB chunk); SetMem fills */
+    UINT8 *m8;
+    UINTN big = (2 << 20) + 3;
+    CHECK_OK(bs->AllocatePool(EfiLoaderData, big + 8, (VOID **)&m8));
+    for (UINTN i = 0; i < big + 8; i++) m8[i] = (UINT8)(i * 7 + (i >> 20));
+    bs->CopyMem(m8 + 5, m8, big);            /* destination above the source: copied from the end */
+    for (UINTN i = 0; i < big; i += 4099) CHECK(m8[5 + i] == (UINT8)(i * 7 + (i >> 20)));
+    CHECK(m8[5 + big - 1] == (UINT8)((big - 1) * 7 + ((big - 1) >> 20)));
+    CHECK(m8[5 + (1 << 20)] == (UINT8)((1 << 20) * 7 + 1));
+    CHECK(m8[4] == (UINT8)(4 * 7));          /* nothing before the destination */
+    bs->CopyMem(m8, m8 + 5, 100);            /* destination below the source */
+    for (UINTN i = 0; i < 100; i++) CHECK(m8[i] == (UINT8)(i * 7));
+    bs->CopyMem(m8 + 200, m8 + 300, 0);      /* nothing */
+    CHECK(m8[200] == (UINT8)(195 * 7));
+    bs->SetMem(m8, 10, 0xcc);
+    CHECK(m8[0] == 0xcc && m8[9] == 0xcc && m8[10] == (UINT8)(10 * 7));
+    CHECK_OK(bs->FreePool(m8));
+
     UINTN size = 0, key = 0, dsize = 0;
     UINT32 dver = 0;
     CHECK(bs->GetMemoryMap(&size, NULL, &key, &dsize, &dver) == EFI_BUFFER_TOO_SMALL);

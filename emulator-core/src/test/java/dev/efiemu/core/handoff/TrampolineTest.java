@@ -2,6 +2,7 @@ package dev.efiemu.core.handoff;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.Firmware;
 import dev.efiemu.core.efi.Guids;
@@ -72,6 +73,43 @@ class TrampolineTest {
                 if (all[i] != null) assertEquals(0x1111L * (i + 2), cpu.reg(all[i]), all[i] + " restored");
             }
             assertEquals(0x400, cpu.reg(X86Reg.RFLAGS) & 0x400, "the captured flags restored (DF, which xor eax, eax leaves alone)");
+        }
+    }
+    /**
+     * The trampoline's own page tables, walked as the CPU would after the PVH entry loads CR3 (the
+     * emulator's TLB ignores guest tables, so only QEMU would notice a wrong entry): PML4[0] ->
+     * PDPT, one page directory per GiB of max(4 GiB, RAM), every 2 MiB page identity-mapped
+     * present+writable+large; CR3 and the GDT (64-bit code 0x08, data 0x10, 32-bit code 0x18) in
+     * the data block.
+     */
+    @Test
+    void identityPageTablesAndGdt() {
+        try (Firmware fw = new Firmware(MachineConfig.defaults(), PeImageFile::parse)) {
+            var mem = fw.machine().memory();
+            long base = fw.trampoline().base();
+            assertEquals(0, base % 4096);
+            assertTrue(base + 4 * 4096 <= 0x100000000L, "below 4 GiB");
+            long pml4 = base + 0x1000, d = base + Trampoline.DATA;
+            assertEquals(pml4, mem.u64(d + 0x88), "CR3");
+            assertEquals(base + 0x2000 | 3, mem.u64(pml4));
+            assertEquals(0, mem.u64(pml4 + 8), "only the first 512 GiB");
+            int gibs = 4; // q35 with 1 GiB of RAM: the low 4 GiB
+            for (int g = 0; g < gibs; g++) {
+                long pd = mem.u64(base + 0x2000 + 8L * g);
+                assertEquals(base + 0x3000 + 0x1000L * g | 3, pd, "PDPT[" + g + "]");
+                for (int j : new int[] {0, 1, 255, 511}) {
+                    assertEquals(((long) g << 30 | (long) j << 21) | 0x83, mem.u64((pd & ~0xfffL) + 8L * j), "PD[" + g + "][" + j + "]");
+                }
+            }
+            assertEquals(0, mem.u64(base + 0x2000 + 8L * gibs), "nothing mapped past 4 GiB");
+            assertEquals(dev.efiemu.core.memory.MemoryType.RUNTIME_SERVICES_CODE.code(), fw.machine().memoryMap().find(base).type(), "RuntimeServicesCode");
+            assertEquals(0x00af9a000000ffffL, mem.u64(d + 0xc8), "64-bit code");
+            assertEquals(0x00cf92000000ffffL, mem.u64(d + 0xd0), "data");
+            assertEquals(0x00cf9a000000ffffL, mem.u64(d + 0xd8), "32-bit code");
+            assertEquals(0, mem.u64(d + 0xc0), "null descriptor");
+            assertEquals(4 * 8 - 1, mem.u16(d + 0xb0), "GDTR limit");
+            assertEquals(d + 0xc0, mem.u64(d + 0xb2), "GDTR base");
+            assertArrayEquals(Trampoline.code(), mem.read(base, Trampoline.code().length));
         }
     }
 }
