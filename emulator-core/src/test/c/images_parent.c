@@ -38,7 +38,20 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
 
     /* a loaded, never-started image can be unloaded; garbage is refused */
     CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));
+    CHECK_OK(bs->HandleProtocol(h, &LOADED_IMAGE, (VOID **)&li));
+    EFI_PHYSICAL_ADDRESS where = (EFI_PHYSICAL_ADDRESS)(UINTN)li->ImageBase;
     CHECK_OK(bs->UnloadImage(h));
+    CHECK(bs->HandleProtocol(h, &LOADED_IMAGE, (VOID **)&li) == EFI_INVALID_PARAMETER);
+    CHECK(bs->UnloadImage(h) == EFI_INVALID_PARAMETER);  /* gone */
+    CHECK(bs->StartImage(h, NULL, NULL) == EFI_INVALID_PARAMETER);
+    /* its pages were given back: they can be allocated at that address again */
+    CHECK_OK(bs->AllocatePages(AllocateAddress, EfiLoaderData, 1, &where));
+    CHECK_OK(bs->FreePages(where, 1));
+    /* Exit of an image that was never started unloads it (§7.4 Exit) */
+    CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));
+    CHECK_OK(bs->Exit(h, EFI_SUCCESS, 0, NULL));
+    CHECK(bs->HandleProtocol(h, &LOADED_IMAGE, (VOID **)&li) == EFI_INVALID_PARAMETER);
+    CHECK(bs->Exit(h, EFI_SUCCESS, 0, NULL) == EFI_INVALID_PARAMETER);
     UINT8 junk[64] = {0};
     CHECK(bs->LoadImage(FALSE, image, NULL, junk, sizeof(junk), &h) == EFI_LOAD_ERROR);
     return EFI_SUCCESS;

@@ -74,6 +74,12 @@ class TargetedAppsTest {
             assertTrue(events != null, "the ExitBootServices event ran in the call that succeeded");
             assertEquals(3, events.data()[0], "the BeforeExitBootServices group is signalled at each of the three calls");
             assertEquals(1, events.data()[1], "the ExitBootServices event once");
+            // the machine as frozen at the call: boot services over, the tables and registers captured
+            assertTrue(!fw.machine().bootServicesActive(), "boot services end with the accepted call");
+            assertEquals(fw.tables().systemTable(), o.handoff().systemTable());
+            assertEquals(fw.tables().configTables().size(), o.handoff().configTables().size(), o.handoff().configTables().toString());
+            assertTrue(!o.handoff().configTables().isEmpty());
+            assertEquals(fw.machine().memoryMap().regions(), o.handoff().memoryMap());
         }
     }
 
