@@ -74,6 +74,27 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(bs->AllocatePool(EfiLoaderData, bufsize, (VOID **)&map));
     size = bufsize;
     CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
+    /* the exact size is enough, one byte less is not (and is told the size); bad pointers refused */
+    UINTN exact = size;
+    size = exact - 1;
+    CHECK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver) == EFI_BUFFER_TOO_SMALL);
+    CHECK(size == exact);
+    size = exact;
+    CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
+    CHECK(size == exact);
+    CHECK(bs->GetMemoryMap(NULL, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver) == EFI_INVALID_PARAMETER);
+    size = exact;
+    CHECK(bs->GetMemoryMap(&size, NULL, &key, &dsize, &dver) == EFI_INVALID_PARAMETER);
+    size = exact;
+    CHECK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, NULL, &dsize, &dver) == EFI_INVALID_PARAMETER);
+    /* FreePool: NULL and a pointer it never gave out are refused */
+    CHECK(bs->FreePool(NULL) == EFI_INVALID_PARAMETER);
+    CHECK(bs->FreePool(map + 8) == EFI_INVALID_PARAMETER);
+    VOID *none = (VOID *)1;
+    CHECK(bs->AllocatePool(EfiConventionalMemory, 8, &none) == EFI_INVALID_PARAMETER);
+    CHECK(bs->AllocatePool(EfiLoaderData, 8, NULL) == EFI_INVALID_PARAMETER);
+    size = exact;
+    CHECK_OK(bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)map, &key, &dsize, &dver));
     UINT64 prev_end = 0;
     int saw_loader = 0;
     for (UINTN off = 0; off < size; off += dsize) {
