@@ -1,6 +1,7 @@
 package dev.efiemu.core.handoff;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.core.memory.HostMemoryLayout;
@@ -123,5 +124,61 @@ class KexecPlanTest {
             long a = m.allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.LOADER_DATA.code(), 4096, 0);
             assertTrue(a + (4096L << 12) <= 0x20000000 || a >= 0x30000000, Long.toHexString(a));
         }
+    }
+    /**
+     * Joining keeps every byte: 18 runs with distinct contents and gaps, the two smallest gaps
+     * (0x1000 after run 5, 0x2000 after run 11) are closed, the joined segments hold both runs at
+     * their offsets with zeros between; every other run is untouched.
+     */
+    @Test
+    void joiningKeepsEveryByteAndClosesOnlyTheSmallestGaps() {
+        List<Handoff.Segment> segs = new ArrayList<>();
+        long at = 0x1000000;
+        for (int i = 0; i < 18; i++) {
+            byte[] b = new byte[0x1000 * (1 + i % 3)];
+            java.util.Arrays.fill(b, (byte) (i + 1));
+            segs.add(new Handoff.Segment(at, b));
+            long gap = i == 5 ? 0x1000 : i == 11 ? 0x2000 : 0x10000 + 0x1000L * i;
+            at += b.length + gap;
+        }
+        KexecPlan p = KexecPlan.of(new Handoff(segs, 0, segs.get(0).address() + 0x10, List.of()));
+        assertEquals(16, p.segments().size());
+        assertEquals(segs.get(0).address() + 0x10, p.entry());
+        assertEquals(segs.get(4).address(), p.segments().get(4).address(), "runs before the first joined pair keep their places");
+        assertEquals(segs.get(7).address(), p.segments().get(6).address(), "run 6 went into segment 5");
+        Handoff.Segment j1 = p.segments().get(5), j2 = p.segments().get(10);
+        assertEquals(segs.get(5).address(), j1.address());
+        assertEquals(segs.get(6).address() + segs.get(6).bytes().length - segs.get(5).address(), j1.bytes().length);
+        assertArrayEquals(segs.get(5).bytes(), java.util.Arrays.copyOf(j1.bytes(), segs.get(5).bytes().length));
+        int off = (int) (segs.get(6).address() - segs.get(5).address());
+        assertArrayEquals(segs.get(6).bytes(), java.util.Arrays.copyOfRange(j1.bytes(), off, off + segs.get(6).bytes().length));
+        for (int k = segs.get(5).bytes().length; k < off; k++) assertEquals(0, j1.bytes()[k], "the gap loads as zeros");
+        assertEquals(segs.get(11).address(), j2.address());
+        assertEquals(segs.get(12).address() + segs.get(12).bytes().length - segs.get(11).address(), j2.bytes().length);
+        int off2 = (int) (segs.get(12).address() - segs.get(11).address());
+        assertEquals(13, j2.bytes()[off2], "run 12's bytes after the gap");
+        for (int i : new int[] {0, 4, 7, 10, 13, 17}) {
+            Handoff.Segment kept = p.segments().stream().filter(x -> x.address() == segs.get(i).address()).findFirst().orElseThrow();
+            assertArrayEquals(segs.get(i).bytes(), kept.bytes(), "run " + i + " untouched");
+        }
+        String d = p.describe();
+        assertTrue(d.startsWith("kexec_load(entry=0x1000010, 16 segments, KEXEC_ARCH_X86_64):"), d);
+        assertTrue(d.contains(String.format("   0  mem 0x%010x-0x%010x         4 KiB", 0x1000000L, 0x1000fffL)), d);
+        assertEquals("KEXEC_ARCH_AARCH64", new KexecPlan(List.of(), 0, dev.efiemu.cpu.Arch.AARCH64).kexecArch());
+    }
+
+    /** The entry must lie inside a segment: its first byte counts, the byte after its end does not. */
+    @Test
+    void entryAtTheEdgesOfASegment() {
+        assertEquals(List.of(), validate(new KexecPlan(List.of(new Handoff.Segment(0x1000000, new byte[0x1000])), 0x1000000)));
+        assertEquals(List.of(), validate(new KexecPlan(List.of(new Handoff.Segment(0x1000000, new byte[0x1000])), 0x1000fff)));
+        assertEquals(List.of("entry 0x1001000 is in no segment"),
+                validate(new KexecPlan(List.of(new Handoff.Segment(0x1000000, new byte[0x1000])), 0x1001000)));
+        assertEquals(List.of("entry 0xfffff is in no segment"),
+                validate(new KexecPlan(List.of(new Handoff.Segment(0x1000000, new byte[0x1000]), new Handoff.Segment(0x100000, new byte[0x1000])), 0xfffff)));
+        // touching segments do not overlap; a segment that ends exactly at the end of RAM fits
+        assertEquals(List.of(), validate(new KexecPlan(List.of(new Handoff.Segment(0x1000000, new byte[0x1000]),
+                new Handoff.Segment(0x1001000, new byte[0x1000])), 0x1000000)));
+        assertEquals(List.of(), validate(new KexecPlan(List.of(new Handoff.Segment(0xbffff000L, new byte[0x1000])), 0xbffff000L)));
     }
 }
