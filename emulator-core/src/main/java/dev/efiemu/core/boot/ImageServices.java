@@ -419,7 +419,7 @@ public final class ImageServices {
         m.endBootServices();
         Map<String, Long> config = new LinkedHashMap<>();
         tables.configTables().forEach((g, a) -> config.put(Guids.name(g), a));
-        HandoffState state = new HandoffState(m.registers(), m.memoryMap().regions(), config, tables.systemTable());
+        HandoffState state = new HandoffState(m.registers(), m.memoryMap().regions(), config, tables.systemTable(), m.memoryMap().allocations());
         c.note("map key " + c.arg(1));
         throw new MachineHalt(new RunOutcome(RunOutcome.Kind.EXIT_BOOT_SERVICES, Status.SUCCESS, state, null,
                 "reached ExitBootServices"));

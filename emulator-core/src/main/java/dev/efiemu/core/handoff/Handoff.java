@@ -37,26 +37,50 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
         return new Handoff(segments(mem, state), t.entry(), t.entry(), state.memoryMap(), Arch.AARCH64);
     }
 
-    /** Patches the trampoline for {@code state} and reads out every used range of memory. */
+    /**
+     * Patches the trampoline for {@code state} and reads out the memory the next kernel can see or
+     * use: everything allocated, except the loader and boot-services memory {@link KeptMemory}
+     * finds no use for when the payload is an x86 Linux stub (a boot loader's heap).
+     */
     public static Handoff capture(GuestMemory mem, SystemTables tables, Trampoline t, HandoffState state, long hostRsdp, long hostSmbios) {
         t.finish(mem, state.registers(), tables.configTableSlot(Guids.ACPI_20_TABLE),
                 tables.configTableSlot(Guids.SMBIOS_TABLE), hostRsdp, hostSmbios);
-        return new Handoff(segments(mem, state), t.base() + Trampoline.ENTRY32, t.base() + Trampoline.ENTRY64, state.memoryMap());
+        List<KeptMemory.Range> kept = KeptMemory.linuxX86(mem, state);
+        return new Handoff(segments(mem, state, kept), t.base() + Trampoline.ENTRY32, t.base() + Trampoline.ENTRY64, state.memoryMap());
     }
 
-    /** Every allocated run of the final memory map, read from guest memory. */
     private static List<Segment> segments(GuestMemory mem, HandoffState state) {
-        List<Segment> segs = new ArrayList<>();
-        long runStart = -1, runEnd = -1;
+        return segments(mem, state, null);
+    }
+
+    /**
+     * The allocated runs of the final memory map, read from guest memory; with {@code kept}, of the
+     * reclaimable types only the parts inside a kept range.
+     */
+    private static List<Segment> segments(GuestMemory mem, HandoffState state, List<KeptMemory.Range> kept) {
+        List<long[]> runs = new ArrayList<>();
         for (MemoryMap.Region r : state.memoryMap()) {
             if (!captured(r)) continue;
-            if (r.start() == runEnd) {
-                runEnd = r.end();
+            if (kept == null || !KeptMemory.reclaimable(r.type())) {
+                runs.add(new long[] {r.start(), r.end()});
+                continue;
+            }
+            for (KeptMemory.Range k : kept) {
+                long s = Math.max(k.start(), r.start()), e = Math.min(k.end(), r.end());
+                if (s < e) runs.add(new long[] {s, e});
+            }
+        }
+        runs.sort(java.util.Comparator.comparingLong(a -> a[0]));
+        List<Segment> segs = new ArrayList<>();
+        long runStart = -1, runEnd = -1;
+        for (long[] r : runs) {
+            if (r[0] <= runEnd) {
+                runEnd = Math.max(runEnd, r[1]);
                 continue;
             }
             if (runStart >= 0) segs.add(read(mem, runStart, runEnd));
-            runStart = r.start();
-            runEnd = r.end();
+            runStart = r[0];
+            runEnd = r[1];
         }
         if (runStart >= 0) segs.add(read(mem, runStart, runEnd));
         return segs;

@@ -13,6 +13,15 @@ import java.util.Map;
  * @param memoryMap the map the payload saw last (its key matched)
  * @param configTables GUID name -> address
  * @param systemTable the EFI_SYSTEM_TABLE address
+ * @param allocations the live AllocatePages runs (the map merges neighbours of one type; these are what the payload asked for)
  */
 public record HandoffState(Map<String, Long> registers, List<MemoryMap.Region> memoryMap, Map<String, Long> configTables,
-                           long systemTable) {}
+                           long systemTable, List<MemoryMap.Allocation> allocations) {
+    public HandoffState {
+        allocations = List.copyOf(allocations);
+    }
+
+    public HandoffState(Map<String, Long> registers, List<MemoryMap.Region> memoryMap, Map<String, Long> configTables, long systemTable) {
+        this(registers, memoryMap, configTables, systemTable, List.of());
+    }
+}

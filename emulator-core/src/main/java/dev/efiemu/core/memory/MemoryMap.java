@@ -40,12 +40,21 @@ public final class MemoryMap {
         }
     }
 
+    /** One AllocatePages (or pool page run) as the payload made it: the map merges neighbours of a type, this does not. */
+    public record Allocation(long start, long size) {
+        public long end() {
+            return start + size;
+        }
+    }
+
     /** Told about every range that becomes allocated (so the engine can back it: {@link PhysicalBacking}). */
     public interface AllocationListener {
         void allocated(long start, long size);
     }
 
     private final TreeMap<Long, Region> regions = new TreeMap<>();
+    /** Live allocations by start: AllocatePages adds one, FreePages removes or splits them. */
+    private final TreeMap<Long, Long> allocations = new TreeMap<>();
     private long mapKey = 1;
     private long highest;
     private AllocationListener listener = (s, n) -> {};
@@ -136,7 +145,27 @@ public final class MemoryMap {
             }
         }
         retype(base, size, type, false);
+        allocations.put(base, size);
         return base;
+    }
+
+    /** The live allocations, ascending (for the hand-off's kept memory: {@code handoff.KeptMemory}). */
+    public List<Allocation> allocations() {
+        List<Allocation> out = new ArrayList<>();
+        allocations.forEach((s, n) -> out.add(new Allocation(s, n)));
+        return out;
+    }
+
+    private void forget(long start, long end) {
+        var first = allocations.floorKey(start);
+        for (var e : new ArrayList<>(allocations.tailMap(first == null ? start : first, true).entrySet())) {
+            long s = e.getKey(), t = s + e.getValue();
+            if (s >= end) break;
+            if (t <= start) continue;
+            allocations.remove(s);
+            if (s < start) allocations.put(s, start - s);
+            if (t > end) allocations.put(end, t - end);
+        }
     }
 
     /** The highest free range of {@code size} bytes ending at or below {@code maxAddress} (inclusive; -1 = none). */
@@ -177,6 +206,7 @@ public final class MemoryMap {
             at = r.end();
         }
         retype(start, size, MemoryType.CONVENTIONAL.code(), false);
+        forget(start, start + size);
     }
 
     /** Marks [start, start+size) as {@code type}; the range must lie inside described memory. */
