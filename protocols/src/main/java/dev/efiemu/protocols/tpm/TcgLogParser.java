@@ -27,12 +27,15 @@ public final class TcgLogParser {
     private TcgLogParser() {}
 
     public static Parsed parse(byte[] log) {
+        if (log.length < 32) {
+            throw new IllegalArgumentException("truncated at offset 0 (" + log.length + " bytes; the Spec ID event's header takes 32)");
+        }
         ByteBuffer b = ByteBuffer.wrap(log).order(ByteOrder.LITTLE_ENDIAN);
         try {
             int pcr = b.getInt(), type = b.getInt();
             b.position(b.position() + 20);
             int size = b.getInt();
-            if (type != EventLog.EV_NO_ACTION || pcr != 0 || size < 24 || size > log.length) {
+            if (type != EventLog.EV_NO_ACTION || pcr != 0 || size < 24 || size > log.length - 32) {
                 throw new IllegalArgumentException("offset 0: not a TCG2 log (no Spec ID event)");
             }
             int specStart = b.position();
