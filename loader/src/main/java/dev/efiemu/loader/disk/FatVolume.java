@@ -196,7 +196,7 @@ public final class FatVolume {
 
     /** The whole of file {@code f}. */
     public byte[] readAll(Node f) {
-        if (f.size() > Integer.MAX_VALUE - 8) throw new FormatException(where + ": " + f.name() + " is too large to read at once");
+        if (f.size() > Integer.MAX_VALUE - 8) throw new FormatException(where + ": " + shown(f.name()) + " is too large to read at once");
         byte[] b = new byte[(int) f.size()];
         read(f, 0, b, 0, b.length);
         return b;
@@ -264,9 +264,9 @@ public final class FatVolume {
             boolean dir = (attr & DIRECTORY) != 0;
             long size = dir ? 0 : MbrTable.u32(e, 28);
             if (cluster != 0 && (cluster < 2 || cluster > clusters + 1)) {
-                throw bad("directory entry \"" + name + "\" starts at cluster " + cluster + ", not one of 2.." + (clusters + 1));
+                throw bad("directory entry \"" + shown(name) + "\" starts at cluster " + cluster + ", not one of 2.." + (clusters + 1));
             }
-            if (!dir && size > 0 && cluster == 0) throw bad("directory entry \"" + name + "\" has " + size + " bytes and no cluster");
+            if (!dir && size > 0 && cluster == 0) throw bad("directory entry \"" + shown(name) + "\" has " + size + " bytes and no cluster");
             out.add(new Node(name, dir, size, cluster, attr, u16(e, 16), u16(e, 14), u16(e, 18), u16(e, 24), u16(e, 22)));
         }
         return List.copyOf(out);
@@ -364,6 +364,16 @@ public final class FatVolume {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** A name from the image as one printable line: control characters as \\xNN. */
+    static String shown(String name) {
+        StringBuilder b = new StringBuilder();
+        for (char c : name.toCharArray()) {
+            if (c < 0x20 || c == 0x7f) b.append(String.format("\\x%02x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
     }
 
     static int u16(byte[] b, int off) {
