@@ -43,10 +43,10 @@ final class HandoffOutput {
         if (elf != null) {
             AtomicFile.write(elf, o -> HandoffElf.write(h, o));
             if (h.arch() == Arch.AARCH64) {
-                stdout.printf("hand-off:       %s (%d segments, %d MiB, entry 0x%x)%n", elf, h.segments().size(), h.totalBytes() >> 20, h.entry64());
+                stdout.printf("hand-off:       %s (%d segments, %d MiB of data for %d MiB, entry 0x%x)%n", elf, h.segments().size(), h.totalBytes() >> 20, h.totalSize() >> 20, h.entry64());
             } else {
-                stdout.printf("hand-off:       %s (%d segments, %d MiB, PVH entry 0x%x)%n", elf, h.segments().size(), h.totalBytes() >> 20,
-                        h.entry32());
+                stdout.printf("hand-off:       %s (%d segments, %d MiB of data for %d MiB, PVH entry 0x%x)%n", elf, h.segments().size(),
+                        h.totalBytes() >> 20, h.totalSize() >> 20, h.entry32());
             }
         }
         if (json != null) {
@@ -78,7 +78,7 @@ final class HandoffOutput {
             m.put("entry64", hex(h.entry64()));
         }
         List<Object> segs = new ArrayList<>();
-        for (Handoff.Segment s : h.segments()) segs.add(ordered("address", hex(s.address()), "size", s.bytes().length));
+        for (Handoff.Segment s : h.segments()) segs.add(ordered("address", hex(s.address()), "size", s.size(), "data", s.bytes().length));
         m.put("segments", segs);
         Map<String, Object> regs = new LinkedHashMap<>();
         report.outcome().handoff().registers().forEach((k, v) -> regs.put(k, hex(v)));

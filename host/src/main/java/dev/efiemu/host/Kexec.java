@@ -43,8 +43,19 @@ public final class Kexec {
     /** Set in the environment to make {@link #load} and {@link #exec} refuse (tests on real machines). */
     public static final String FORBID = "EFIEMU_FORBID_KEXEC";
 
-    /** One piece of the image: bytes for physical address {@code address} (page aligned). */
-    public record Segment(long address, byte[] bytes) {}
+    /**
+     * One piece of the image: {@code size} bytes of memory at physical address {@code address} (page
+     * aligned), {@code bytes} first; the kernel zeroes the rest (kexec_load: bufsz below memsz).
+     */
+    public record Segment(long address, byte[] bytes, long size) {
+        public Segment {
+            if (size < bytes.length) throw new IllegalArgumentException("segment size " + size + " below its " + bytes.length + " bytes");
+        }
+
+        public Segment(long address, byte[] bytes) {
+            this(address, bytes, bytes.length);
+        }
+    }
 
     interface LibC extends Library {
         NativeLong syscall(NativeLong number, Object... args) throws LastErrorException;
@@ -81,10 +92,10 @@ public final class Kexec {
         Memory table = new Memory(32L * segments.size());
         for (int i = 0; i < segments.size(); i++) {
             Segment s = segments.get(i);
-            Memory buf = new Memory(s.bytes().length);
+            Memory buf = new Memory(Math.max(1, s.bytes().length));
             buf.write(0, s.bytes(), 0, s.bytes().length);
             keep.add(buf);
-            long memsz = (s.bytes().length + 4095L) & ~4095L;
+            long memsz = (s.size() + 4095L) & ~4095L;
             table.setPointer(32L * i, buf);
             table.setLong(32L * i + 8, s.bytes().length);
             table.setPointer(32L * i + 16, new Pointer(s.address()));

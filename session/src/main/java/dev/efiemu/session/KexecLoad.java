@@ -59,7 +59,7 @@ public record KexecLoad(KexecPlan plan, List<String> problems, HostTables host, 
         if (!problems.isEmpty()) throw new BootError("the hand-off does not fit this host: " + problems.get(0));
         try {
             Kexec.load(plan.arch() == dev.efiemu.cpu.Arch.AARCH64 ? "aarch64" : "x86_64", plan.entry(),
-                    plan.segments().stream().map(s -> new Kexec.Segment(s.address(), s.bytes())).toList());
+                    plan.segments().stream().map(s -> new Kexec.Segment(s.address(), s.bytes(), s.size())).toList());
         } catch (IllegalStateException e) {
             throw new BootError(e.getMessage());
         }

@@ -24,7 +24,27 @@ import java.util.List;
  */
 public record Handoff(List<Segment> segments, long entry32, long entry64, List<MemoryMap.Region> memoryMap, Arch arch) {
 
-    public record Segment(long address, byte[] bytes) {}
+    /**
+     * Memory for {@code size} bytes at {@code address}: {@code bytes} first, zeros after them (an ELF
+     * PT_LOAD's p_filesz below p_memsz; a kexec segment's bufsz below memsz: both zero the rest).
+     */
+    public record Segment(long address, byte[] bytes, long size) {
+        public Segment {
+            if (size < bytes.length) throw new IllegalArgumentException("segment size " + size + " below its " + bytes.length + " bytes");
+        }
+
+        public Segment(long address, byte[] bytes) {
+            this(address, bytes, bytes.length);
+        }
+
+        /** The first address after the segment's memory. */
+        public long end() {
+            return address + size;
+        }
+    }
+
+    /** Zero runs of at least this many bytes are not carried as data (the kernel's BSS, unused image space). */
+    static final int ZERO_RUN = 1 << 20;
 
     /** An x86_64 hand-off. */
     public Handoff(List<Segment> segments, long entry32, long entry64, List<MemoryMap.Region> memoryMap) {
@@ -78,11 +98,11 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
                 runEnd = Math.max(runEnd, r[1]);
                 continue;
             }
-            if (runStart >= 0) segs.add(read(mem, runStart, runEnd));
+            if (runStart >= 0) segs.addAll(read(mem, runStart, runEnd));
             runStart = r[0];
             runEnd = r[1];
         }
-        if (runStart >= 0) segs.add(read(mem, runStart, runEnd));
+        if (runStart >= 0) segs.addAll(read(mem, runStart, runEnd));
         return segs;
     }
 
@@ -92,13 +112,55 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
         return r.type() != MemoryType.CONVENTIONAL.code();
     }
 
-    private static Segment read(GuestMemory mem, long start, long end) {
-        return new Segment(start, mem.read(start, Math.toIntExact(end - start)));
+    /**
+     * Reads {@code [start, end)} as segments that together cover it exactly, each ending in the
+     * zero pages that follow its data when they run for at least {@link #ZERO_RUN} bytes: those are
+     * zeroed by the loader (QEMU's ELF loader, kexec_load) instead of being carried.
+     */
+    static List<Segment> read(GuestMemory mem, long start, long end) {
+        return split(start, mem.read(start, Math.toIntExact(end - start)));
     }
 
+    static List<Segment> split(long start, byte[] all) {
+        List<Segment> out = new ArrayList<>();
+        int page = 4096, pieceStart = 0, n = all.length;
+        int off = (int) ((page - (start & (page - 1))) & (page - 1)); // first page boundary inside
+        int zeroStart = -1;
+        for (; off <= n; off += page) {
+            boolean zero = off + page <= n && isZero(all, off, page);
+            if (zero) {
+                if (zeroStart < 0) zeroStart = off;
+                continue;
+            }
+            if (zeroStart >= 0) {
+                int zeroEnd = off + page <= n ? off : (isZero(all, off, n - off) ? n : off);
+                if (zeroEnd - zeroStart >= ZERO_RUN) {
+                    out.add(new Segment(start + pieceStart, java.util.Arrays.copyOfRange(all, pieceStart, zeroStart), zeroEnd - pieceStart));
+                    pieceStart = zeroEnd;
+                }
+                zeroStart = -1;
+            }
+        }
+        if (pieceStart < n) out.add(new Segment(start + pieceStart, java.util.Arrays.copyOfRange(all, pieceStart, n)));
+        return out;
+    }
+
+    private static boolean isZero(byte[] b, int from, int len) {
+        for (int i = from; i < from + len; i++) if (b[i] != 0) return false;
+        return true;
+    }
+
+    /** The bytes carried as data (what the ELF file and kexec_load's buffers hold). */
     public long totalBytes() {
         long n = 0;
         for (Segment s : segments) n += s.bytes().length;
+        return n;
+    }
+
+    /** The memory the segments cover, their zero-filled tails included. */
+    public long totalSize() {
+        long n = 0;
+        for (Segment s : segments) n += s.size();
         return n;
     }
 }

@@ -36,7 +36,7 @@ public final class HandoffElf {
         if (x86) phdr(hdr, PT_NOTE, 4, noteOff, 0, note.length, note.length, 4);
         long off = dataStart;
         for (Handoff.Segment s : h.segments()) {
-            phdr(hdr, PT_LOAD, PF_RWX, off, s.address(), s.bytes().length, s.bytes().length, 4096);
+            phdr(hdr, PT_LOAD, PF_RWX, off, s.address(), s.bytes().length, s.size(), 4096);
             off = align(off + s.bytes().length, 4096);
         }
         hdr.position((int) noteOff);

@@ -39,7 +39,7 @@ public record KexecPlan(List<Handoff.Segment> segments, long entry, Arch arch) {
             byte[] joined = new byte[Math.toIntExact(b.address() + b.bytes().length - a.address())];
             System.arraycopy(a.bytes(), 0, joined, 0, a.bytes().length);
             System.arraycopy(b.bytes(), 0, joined, (int) (b.address() - a.address()), b.bytes().length);
-            segs.set(best, new Handoff.Segment(a.address(), joined));
+            segs.set(best, new Handoff.Segment(a.address(), joined, b.end() - a.address()));
             segs.remove(best + 1);
         }
         return new KexecPlan(List.copyOf(segs), h.entry64(), h.arch());
@@ -77,7 +77,7 @@ public record KexecPlan(List<Handoff.Segment> segments, long entry, Arch arch) {
         List<HostMemoryLayout.Range> system = coalesce(ram);
         for (int i = 0; i < segments.size(); i++) {
             Handoff.Segment s = segments.get(i);
-            long start = s.address(), end = start + s.bytes().length;
+            long start = s.address(), end = s.end();
             String name = String.format("segment %d (0x%x-0x%x)", i, start, end - 1);
             if ((start & 0xfff) != 0) problems.add(name + " is not page aligned");
             if (system.stream().noneMatch(r -> r.contains(start, end))) {
@@ -88,7 +88,7 @@ public record KexecPlan(List<Handoff.Segment> segments, long entry, Arch arch) {
             }
             for (int j = i + 1; j < segments.size(); j++) {
                 Handoff.Segment o = segments.get(j);
-                if (start < o.address() + o.bytes().length && o.address() < end) {
+                if (start < o.end() && o.address() < end) {
                     problems.add(name + String.format(" overlaps segment %d (0x%x)", j, o.address()));
                 }
             }
@@ -103,8 +103,8 @@ public record KexecPlan(List<Handoff.Segment> segments, long entry, Arch arch) {
         StringBuilder b = new StringBuilder(String.format("kexec_load(entry=0x%x, %d segments, %s):%n", entry, segments.size(), kexecArch()));
         for (int i = 0; i < segments.size(); i++) {
             Handoff.Segment s = segments.get(i);
-            b.append(String.format("  %2d  mem 0x%010x-0x%010x  %8d KiB%n", i, s.address(), s.address() + s.bytes().length - 1,
-                    s.bytes().length / 1024));
+            b.append(String.format("  %2d  mem 0x%010x-0x%010x  %8d KiB (%d KiB data)%n", i, s.address(), s.end() - 1,
+                    s.size() / 1024, s.bytes().length / 1024));
         }
         return b.toString();
     }

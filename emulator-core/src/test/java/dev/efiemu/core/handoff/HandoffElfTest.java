@@ -83,7 +83,7 @@ class HandoffElfTest {
             assertEquals(s.address(), b.getLong(ph + 16), "p_vaddr");
             assertEquals(s.address(), b.getLong(ph + 24), "p_paddr");
             assertEquals(s.bytes().length, b.getLong(ph + 32), "p_filesz");
-            assertEquals(s.bytes().length, b.getLong(ph + 40), "p_memsz");
+            assertEquals(s.size(), b.getLong(ph + 40), "p_memsz: the data and its zero-filled tail");
             byte[] inFile = new byte[s.bytes().length];
             b.get(Math.toIntExact(off), inFile);
             assertArrayEquals(s.bytes(), inFile, String.format("the bytes of the segment at 0x%x", s.address()));
