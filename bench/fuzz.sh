@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes every Jazzer target for MINUTES each (default 2) with Jazzer's command line (libFuzzer's
-# engine), starting from the committed seeds, and prints a table: target, executions, seconds,
+# engine), starting from the committed seeds and heads cut from the fixture cache's Debian payloads, and prints a table: target, executions, seconds,
 # findings. A finding is a crash (an exception other than the parser's one-line FormatException),
 # a timeout (-timeout, seconds per input) or running out of memory; its input is kept under
 # target/fuzz/<target>/findings/ and the exit status is 1. Fuzzing never runs in CI: there the
@@ -25,6 +25,8 @@ targets=("$@")
 ((${#targets[@]})) || targets=(PeImageFuzzer AuthenticodeFuzzer BzImageFuzzer Arm64ImageFuzzer ZbootFuzzer
                                  SignatureListFuzzer VariableStoreFuzzer GdbPacketFuzzer GptFuzzer MbrFuzzer ElToritoFuzzer FatFuzzer)
 
+"$repo/efiemu" fixtures fetch >/dev/null   # the seeds cut from Debian's payloads come from there
+fx="$("$repo/efiemu" fixtures path)"
 echo "building the test classes and their classpath..." >&2
 # One reactor build: sibling modules resolve to their target/classes (nothing is installed into ~/.m2).
 mvn -B -q -o -Dstyle.color=never -pl loader,debugger -am test-compile dependency:build-classpath \
@@ -40,10 +42,18 @@ for t in "${targets[@]}"; do
   m="${module[$t]:-}"
   if [[ -z "$m" ]]; then echo "unknown target $t (one of: ${!module[*]})" >&2; exit 2; fi
   pkg="${package[$m]}"
-  seeds="$(ls -d "$repo/$m/src/test/resources/${pkg//.//}/${t}Inputs/"*/ | head -1)"
   work="$repo/$m/target/fuzz/$t"
   rm -rf "$work"
-  mkdir -p "$work/corpus" "$work/findings"
+  mkdir -p "$work/corpus" "$work/findings" "$work/seeds"
+  seeds="$work/seeds"
+  # committed seeds (built from the repository's C apps and disk tools) ...
+  for d in "$repo/$m/src/test/resources/${pkg//.//}/${t}Inputs/"*/; do [[ -d "$d" ]] && cp "$d"* "$seeds/"; done
+  # ... and seeds cut from Debian's payloads in the fixture cache, never committed (FuzzSeedsTest checks them)
+  case "$t" in
+    BzImageFuzzer) head -c 16384 "$fx/x86_64/vmlinuz-cloud" >"$seeds/vmlinuz-head" ;;
+    Arm64ImageFuzzer) head -c 4096 "$fx/aarch64/Image" >"$seeds/Image-head" ;;
+    VariableStoreFuzzer) cp "$fx/ovmf/OVMF_VARS_4M.snakeoil.fd" "$seeds/snakeoil-vars" ;;
+  esac
   log="$work/jazzer.log"
   # -fork would spread over cores; this machine has two and the build shares them: one process.
   (cd "$work" && java -Xmx2g -cp "${cp[$m]}" com.code_intelligence.jazzer.Jazzer \
