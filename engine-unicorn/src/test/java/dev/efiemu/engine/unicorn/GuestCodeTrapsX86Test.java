@@ -3,7 +3,6 @@ package dev.efiemu.engine.unicorn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.efiemu.cpu.Arch;
 import dev.efiemu.cpu.Cpu;
@@ -133,13 +132,20 @@ class GuestCodeTrapsX86Test {
         assertEquals(0, cpu.reg(X86Reg.R12));
     }
 
-    /** On the fast engine the trapped pages are not executable: an entry the hook lets pass is a fault there. */
+    /**
+     * On the fast engine the trapped pages are not executable: an entry the hook lets pass is a
+     * fault there. On the 2.0.1 fallback the trap is a code hook, so the stub's code runs (its
+     * {@code ret} at +10 returns to the guest).
+     */
     @Test
-    void entryTheHookDoesNotStopIsAFetchFaultOnTheFastEngine() {
-        assumeTrue(cpu.engine().fast(), "the slow engine traps with a code hook and runs the stub");
+    void entryTheHookDoesNotStopIsAFetchFaultOnTheFastEngineAndRunsOnTheSlowOne() {
         cpu.onEntry(STUBS, STUBS_END, (c, address, size) -> {});
         long end = load("mov rbx, 0x300000\nadd rbx, 10\ncall rbx");
         RunResult r = cpu.run(CODE, end);
+        if (!cpu.engine().fast()) {
+            assertEquals(RunResult.Kind.UNTIL, r.kind(), "the slow engine runs the stub's ret");
+            return;
+        }
         assertEquals(RunResult.Kind.MEMORY_FAULT, r.kind());
         assertEquals(STUBS + 10, r.address());
         assertEquals(STUBS + 10, r.pc());
