@@ -27,17 +27,29 @@ import picocli.CommandLine.Parameters;
  * {@code efiemu kexec [PAYLOAD]}: the kexec-tools / systemctl shape. Runs the payload on this host's
  * memory map to ExitBootServices and loads the hand-off with kexec_load (like {@code kexec -l});
  * {@code --exec} then reboots into it (like {@code kexec -e}). Without PAYLOAD it boots the ESP's
- * default entry the way systemd-boot chooses it. See docs/kexec.md.
+ * default entry the way systemd-boot chooses it; with {@code --disk} and neither PAYLOAD, {@code --esp}
+ * nor {@code --entry}, it boots the disk's removable-media file (\EFI\BOOT\BOOTX64.EFI, UEFI spec
+ * §3.5.1.1) as a firmware boot manager does, like {@code efiemu run --disk}. See docs/kexec.md and docs/disks.md.
  */
 @Command(name = "kexec", description = {
     "Run an EFI payload on this host's memory map to ExitBootServices and load the result with kexec_load",
-    "(then reboot into it with --exec, 'kexec -e' or 'systemctl kexec'). Without PAYLOAD: the ESP's default boot entry."})
+    "(then reboot into it with --exec, 'kexec -e' or 'systemctl kexec'). Without PAYLOAD: the ESP's default boot entry,",
+    "or with --disk (and no --esp or --entry) the disk's \\EFI\\BOOT\\BOOTX64.EFI, as firmware boots removable media."})
 final class KexecCommand implements Callable<Integer> {
     /** Where an ESP is mounted, in the order systemd looks (bootctl): the first with EFI/ or loader/ wins. */
     static final List<String> ESP_MOUNTS = List.of("/efi", "/boot", "/boot/efi");
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "PAYLOAD", description = "the EFI application (UKI, EFI-stub kernel); default: the ESP's default entry")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PAYLOAD",
+            description = "the EFI application (UKI, EFI-stub kernel); default: the ESP's default entry, or with --disk the disk's \\EFI\\BOOT\\BOOTX64.EFI")
     Path payload;
+
+    @Option(names = "--disk", paramLabel = "FILE",
+            description = "a disk image (raw, GPT/MBR, or an ISO 9660 with El Torito) served read-only as a block device with its partitions and FAT file systems;"
+                    + " without PAYLOAD, --esp and --entry the first that has \\EFI\\BOOT\\BOOTX64.EFI boots; repeatable")
+    List<Path> disks = new ArrayList<>();
+
+    @Option(names = "--keys", paramLabel = "TEXT", description = "key presses ConIn delivers, in order (none by default): a boot menu's Enter")
+    String keys;
 
     @Option(names = "--esp", paramLabel = "DIR", description = "the EFI system partition (default: the first of /efi, /boot, /boot/efi that has EFI/ or loader/)")
     Path esp;
@@ -109,14 +121,14 @@ final class KexecCommand implements Callable<Integer> {
             System.out.println("efiemu kexec: " + t.describe());
             BootRequest req = BootRequest.of(t.payload()).withInitrd(initrdFile).withCmdline(t.cmdline()).withMemmap(memmap).withSeed(seed)
                     .withBudget(budgetSeconds * 1000).withEsp(t.esp(), false, false).withVariables(vars).withSecureBoot(secureBoot, db, dbx)
-                    .withTpm(tpm, tpmLog).withEngine(engine);
+                    .withTpm(tpm, tpmLog).withEngine(engine).withDisks(disks).withKeys(keys);
             try (BootSession session = BootSession.open(req)) {
                 BootReport report = session.run();
                 Summary.print(System.out, report);
                 System.out.println("screen:         " + session.screenLine());
                 if (!report.reachedExitBootServices()) {
                     if (report.outcome().fault() != null) System.err.print(report.outcome().fault().format());
-                    throw new BootError(t.payload() + ": the payload did not reach ExitBootServices (" + report.outcome().kind() + ": "
+                    throw new BootError(t.source() + ": the payload did not reach ExitBootServices (" + report.outcome().kind() + ": "
                             + report.outcome().message() + "); nothing loaded");
                 }
                 HostTables host = HostTables.ofThisHost();
@@ -157,25 +169,34 @@ final class KexecCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** What to boot: the payload given, or an entry of the ESP. */
-    record Target(Path payload, Path esp, List<Path> initrds, String cmdline, String entryId) {
+    /** What to boot: the payload given, an entry of the ESP, or (payload null) the removable-media file of the first disk that has it. */
+    record Target(Path payload, Path esp, List<Path> initrds, String cmdline, String entryId, List<Path> disks) {
         String describe() {
-            return (entryId != null ? "entry " + entryId + " of " + esp + ": " : "") + payload
+            return (entryId != null ? "entry " + entryId + " of " + esp + ": " : "") + source()
                     + (initrds.isEmpty() ? "" : " initrd " + initrds) + (cmdline != null ? " options \"" + cmdline + "\"" : "");
+        }
+
+        /** The payload, or for a disk boot the disks it is looked for on. */
+        String source() {
+            if (payload != null) return payload.toString();
+            return "\\EFI\\BOOT\\BOOTX64.EFI of --disk " + String.join(", ", disks.stream().map(Path::toString).toList());
         }
     }
 
     Target target() {
+        if (payload == null && esp == null && entry == null && !disks.isEmpty()) {
+            return new Target(null, null, initrd != null ? List.of(initrd) : List.of(), cmdline, null, List.copyOf(disks));
+        }
         if (payload != null) {
             if (entry != null) throw new BootError("give either PAYLOAD or --entry, not both");
-            return new Target(payload, esp, initrd != null ? List.of(initrd) : List.of(), cmdline, null);
+            return new Target(payload, esp, initrd != null ? List.of(initrd) : List.of(), cmdline, null, List.copyOf(disks));
         }
         Path dir = esp != null ? esp : findEsp();
         BootEntries entries = BootEntries.read(dir);
         BootEntries.Entry e = entry != null ? entries.find(entry) : entries.defaultEntry();
         List<Path> initrds = new ArrayList<>(e.initrds());
         if (initrd != null) initrds.add(initrd);
-        return new Target(e.program(), dir, List.copyOf(initrds), cmdline != null ? cmdline : e.options(), e.id());
+        return new Target(e.program(), dir, List.copyOf(initrds), cmdline != null ? cmdline : e.options(), e.id(), List.copyOf(disks));
     }
 
     static Path findEsp() {
@@ -183,7 +204,7 @@ final class KexecCommand implements Callable<Integer> {
             Path p = Path.of(m);
             if (Files.isDirectory(p.resolve("EFI")) || Files.isDirectory(p.resolve("loader"))) return p;
         }
-        throw new BootError("no PAYLOAD and no ESP found at " + String.join(", ", ESP_MOUNTS) + ": give PAYLOAD or --esp DIR");
+        throw new BootError("no PAYLOAD and no ESP found at " + String.join(", ", ESP_MOUNTS) + ": give PAYLOAD, --esp DIR or --disk FILE");
     }
 
     private static Path concatenate(List<Path> files) throws IOException {

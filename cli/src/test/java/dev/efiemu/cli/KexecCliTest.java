@@ -57,4 +57,42 @@ class KexecCliTest {
         assertTrue(r.out().contains("kexec_load(entry=0x"), r.out());
         assertTrue(r.out().contains("dry run: nothing loaded"), r.out());
     }
+
+    /** --disk: a missing image and a corrupt one are each one line naming the image, before anything runs. */
+    @Test
+    void aMissingOrCorruptDisk(@TempDir Path tmp) throws Exception {
+        Path missing = tmp.resolve("missing.iso");
+        assertOneLine(CliRun.run("kexec", "--disk", missing.toString(), "--dry-run"), "efiemu: --disk " + missing + ": no such file");
+        Path img = dev.efiemu.fixtures.DiskImages.partitioned(tmp.resolve("gpt.img"), 8, """
+                label: gpt
+                size=4MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+                """);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
+            f.seek(512 + 40); // FirstUsableLBA: the header's CRC no longer matches
+            f.write(0x77);
+        }
+        assertOneLine(CliRun.run("kexec", "--disk", img.toString(), "--dry-run", "--seed", "1"),
+                "efiemu: --disk " + img + ": GPT header at offset 0x200: HeaderCRC32 0x");
+        Path dir = Files.createDirectories(tmp.resolve("esp"));
+        assertOneLine(CliRun.run("kexec", "--disk", dir.toString(), "--dry-run"), "--disk " + dir + " is a directory");
+    }
+
+    /**
+     * The installer ISO booted like firmware boots a CD (no PAYLOAD, --disk), under Secure Boot with
+     * OVMF's Microsoft keys and the menu's Enter, on this host's memory map: shim, GRUB and the
+     * installer kernel run to ExitBootServices and the load is planned (the kexec lab boots it for real).
+     */
+    @Test
+    void aDryRunBootsTheInstallerIsoFromTheDisk() throws Exception {
+        Fixtures fx = Fixtures.cache().requireFetched();
+        CliRun.Result r = CliRun.run("kexec", "--disk", fx.installerIso().toString(), "--secure-boot", "--vars", fx.ovmfVarsMs().toString(),
+                "--keys", "\n\n", "--seed", "1", "--dry-run");
+        String why = r.out() + r.err();
+        assertEquals(0, r.exit(), why);
+        assertTrue(r.out().contains("efiemu kexec: \\EFI\\BOOT\\BOOTX64.EFI of --disk " + fx.installerIso()), why);
+        assertTrue(r.out().contains("Welcome to GRUB!"), why);
+        assertTrue(r.out().contains("outcome:        EXIT_BOOT_SERVICES"), why);
+        assertTrue(r.out().contains("kexec_load(entry=0x"), why);
+        assertTrue(r.out().contains("dry run: nothing loaded"), why);
+    }
 }
