@@ -143,11 +143,6 @@ class KeptMemoryTest {
         return new Range(start, start + pages * PAGE, why);
     }
 
-    /** The ranges' starts, for assertions on what is kept regardless of why. */
-    static List<Long> starts(List<Range> kept) {
-        return kept.stream().map(Range::start).toList();
-    }
-
     /** The stub with boot_params in RSI: what every kept list starts with. */
     List<Range> minimal() {
         stub();
@@ -259,14 +254,79 @@ class KeptMemoryTest {
         mem.fill(rsp, stackEnd - rsp, 0);
         stack(ebsReturn);
         mem.u64(stackEnd - 8, BP);
-        List<Range> k = kept();
-        assertNotNull(k, "boot_params in the last word of the stack");
-        assertEquals(List.of(stackStart, STUB, BP), starts(k));
+        // the frame walk reads it too, and keeps it first (no return address before it)
+        assertEquals(List.of(new Range(stackStart, stackEnd, "stack"), r(STUB, 16, "return address of ExitBootServices"), r(BP, 1, FRAMES)),
+                kept(), "boot_params in the last word of the stack");
         mem.u64(rsp, 0);
         rsp -= 8;                                // one word more than the scan reads
         regs.put("RSP", rsp);
         stack(ebsReturn);
         assertNull(kept(), "boot_params one word past the scan limit");
+        // the frame walk reads as many words after [RSP]: boot_params in RSI, two allocations at its end
+        mem.u64(stackEnd - 8, 0);
+        rsp -= 8;
+        regs.put("RSP", rsp);
+        regs.put("RSI", BP);
+        stack(ebsReturn);
+        alloc(MemoryType.LOADER_DATA, LOCALS, 1);
+        alloc(MemoryType.LOADER_DATA, HEAP, 1);
+        mem.u64(rsp + 8L * words, LOCALS);      // the walk's last word
+        mem.u64(rsp + 8L * (words + 1), HEAP);  // one past it
+        assertEquals(List.of(new Range(stackStart, stackEnd, "stack"), r(STUB, 16, "return address of ExitBootServices"), r(LOCALS, 1, FRAMES),
+                r(BP, 1, "boot_params")), kept());
+    }
+
+    @Test
+    void wordsBelowRspAreDeadAndTheStubsCodeEndsWhereItsAllocationDoes() {
+        List<Range> expected = new ArrayList<>(minimal());
+        alloc(MemoryType.LOADER_DATA, LOCALS, 1);
+        alloc(MemoryType.LOADER_DATA, HEAP, 1);
+        alloc(MemoryType.LOADER_DATA, HELD, 1);
+        mem.u64(rsp - 8, HEAP);                  // popped: below the stack pointer
+        // a boot loader's code right before the stub's, ending in a call: the stub's image base
+        // (held in its frames) is where that call returns to, and still inside the stub
+        alloc(MemoryType.LOADER_CODE, STUB - 16 * PAGE, 16);
+        bytes(STUB - 5, 0xe8, 0, 0, 0, 0);
+        stack(ebsReturn, STUB, LOCALS);
+        expected.add(2, r(LOCALS, 1, FRAMES));
+        assertEquals(expected, kept());
+        // a call as the stub's last instruction returns to the first byte after its allocation: other code
+        bytes(STUB + 16 * PAGE - 5, 0xe8, 0, 0, 0, 0);
+        stack(ebsReturn, STUB + 16 * PAGE, HELD);
+        expected.remove(2);
+        assertEquals(expected, kept());
+    }
+
+    @Test
+    void pointersIntoPlatformRangesAndHoles() {
+        List<Range> expected = new ArrayList<>(minimal());
+        // SeaBIOS's tables at the top of low RAM (PlatformLayout.q35): fixed boot-services data, no
+        // allocation; kept as its region (Handoff never captures fixed ranges)
+        MemoryMap.Region bios = map.find(0x3efdf000L);
+        assertTrue(bios.fixed() && bios.type() == MemoryType.BOOT_SERVICES_DATA.code(), bios.toString());
+        split(BP + 0x228, BP + 0x0c8, bios.start() + 0x123);
+        mem.u32(BP + 0x214, 0x9f000);            // SeaBIOS's EBDA: reserved, not reclaimable
+        split(BP + 0x1d0, BP + 0x1dc, 0x90000000L); // the hole below the PCIe window: nothing
+        mem.u32(BP + 0x1d4, 0x1000);
+        expected.add(new Range(bios.start(), bios.end(), "command line"));
+        assertEquals(expected, kept());
+    }
+
+    @Test
+    void aMisalignedSetupDataNodeIsNotReadPastItsRegion() {
+        List<Range> expected = new ArrayList<>(minimal());
+        long a = alloc(MemoryType.LOADER_DATA, SD1, 1);  // free memory after it
+        long node = a + PAGE - 4;                  // next runs past the page: read as 0, the chain ends
+        mem.u32(node, 0x12345678L);
+        mem.u64(BP + 0x250, node);
+        expected.add(r(a, 1, "setup_data"));
+        assertEquals(expected, kept());
+        node = a + PAGE - 14;                      // len runs past the page: read as 0
+        mem.u64(node, 0);
+        mem.u32(node + 8, 1);
+        mem.u16(node + 12, 0x7f);
+        mem.u64(BP + 0x250, node);
+        assertEquals(expected, kept());
     }
 
     /** A word in the frames after a CALL encoding ends the walk: the boot loader's heap base after it is not kept. */
@@ -405,8 +465,9 @@ class KeptMemoryTest {
     void theHighHalvesAndExtFieldsAddressMemoryAbove4GiB() {
         List<Range> expected = new ArrayList<>(minimal());
         long cmd = alloc(MemoryType.LOADER_DATA, GIB4 + 0x100000, 1);
+        long memmap = alloc(MemoryType.LOADER_DATA, GIB4 + 0x180000, 1);
         long initrd = alloc(MemoryType.LOADER_DATA, GIB4 + 0x200000, 2);
-        long memmap = alloc(MemoryType.LOADER_DATA, GIB4 + 0x300000, 1);
+        long inside = alloc(MemoryType.LOADER_DATA, GIB4 + 0x300000, 1);
         long after = alloc(MemoryType.LOADER_DATA, GIB4 + 0x2000000, 1);
         split(BP + 0x228, BP + 0x0c8, cmd);
         split(BP + 0x218, BP + 0x0c0, initrd);
@@ -415,8 +476,9 @@ class KeptMemoryTest {
         mem.u32(BP + 0x1d4, 48 * 20);
         expected.add(r(cmd, 1, "command line"));
         expected.add(r(initrd, 2, "initrd"));
-        expected.add(r(memmap, 1, "initrd"));
+        expected.add(r(inside, 1, "initrd"));
         expected.add(r(after, 1, "initrd"));
+        expected.add(r(memmap, 1, "EFI memory map"));
         assertEquals(expected, kept());
     }
 
