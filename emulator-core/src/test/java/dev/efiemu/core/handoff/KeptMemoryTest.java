@@ -262,6 +262,28 @@ class KeptMemoryTest {
         regs.put("RSP", rsp);
         stack(ebsReturn);
         assertNull(kept(), "boot_params one word past the scan limit");
+        // nor is the word right after the stack (the next allocation's first) part of it
+        mem.u64(stackEnd - 8, 0);
+        rsp = stackEnd - 0x100;
+        regs.put("RSP", rsp);
+        stack(ebsReturn);
+        long after = stackEnd;
+        MemoryMap.Region next = map.find(after);
+        assertTrue(!next.fixed() && next.type() != MemoryType.CONVENTIONAL.code(), "allocated memory after the stack: " + next);
+        long saved = mem.u64(after);
+        mem.u64(after, BP);
+        assertNull(kept(), "boot_params right after the stack");
+        regs.put("RSI", BP);
+        alloc(MemoryType.LOADER_DATA, HELD, 1);
+        mem.u64(after, HELD);
+        assertEquals(List.of(new Range(stackStart, stackEnd, "stack"), r(STUB, 16, "return address of ExitBootServices"), r(BP, 1, "boot_params")),
+                kept(), "an allocation's base right after the stack");
+        mem.u64(after, saved);
+        regs.remove("RSI");
+        mem.fill(rsp, stackEnd - rsp, 0);
+        rsp = stackEnd - 8 * words - 8;
+        regs.put("RSP", rsp);
+        stack(ebsReturn);
         // the frame walk reads as many words after [RSP]: boot_params in RSI, two allocations at its end
         mem.u64(stackEnd - 8, 0);
         rsp -= 8;
@@ -316,15 +338,16 @@ class KeptMemoryTest {
     void aMisalignedSetupDataNodeIsNotReadPastItsRegion() {
         List<Range> expected = new ArrayList<>(minimal());
         long a = alloc(MemoryType.LOADER_DATA, SD1, 1);  // free memory after it
+        long other = alloc(MemoryType.LOADER_DATA, SD1 + 8 * PAGE, 1);
         long node = a + PAGE - 4;                  // next runs past the page: read as 0, the chain ends
-        mem.u32(node, 0x12345678L);
+        mem.u32(node, other);                      // (its low half alone would point at another node)
         mem.u64(BP + 0x250, node);
         expected.add(r(a, 1, "setup_data"));
         assertEquals(expected, kept());
         node = a + PAGE - 14;                      // len runs past the page: read as 0
         mem.u64(node, 0);
         mem.u32(node + 8, 1);
-        mem.u16(node + 12, 0x7f);
+        mem.u16(node + 12, 0xffff);                // (its low half alone would reach the other allocation)
         mem.u64(BP + 0x250, node);
         assertEquals(expected, kept());
     }
