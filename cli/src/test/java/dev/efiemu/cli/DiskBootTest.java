@@ -82,6 +82,28 @@ class DiskBootTest {
         assertTrue(r.out().contains("outcome:        EXIT_BOOT_SERVICES"), r.out());
     }
 
+    /**
+     * No BOOTX64.EFI, but the AArch64 test UKI as \EFI\BOOT\BOOTAA64.EFI (UEFI spec §3.5.1.1, the
+     * removable-media file of AArch64): the machine follows the boot file's PE machine type and the
+     * UKI runs to ExitBootServices on the AArch64 engine.
+     */
+    @Test
+    void anArm64UkiBootsAsBootaa64FromADisk() throws Exception {
+        Path img = DiskImages.partitioned(tmp.resolve("aa64.img"), 96, """
+                label: gpt
+                start=2048, size=88MiB, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+                """);
+        Path tree = Files.createDirectories(tmp.resolve("tree-aa64/EFI/BOOT"));
+        Files.copy(Fixtures.cache().requireFetched().arm64Uki(), tree.resolve("BOOTAA64.EFI"));
+        DiskImages.fatAt(img, 2048, 32, 88 * 1024, tmp.resolve("tree-aa64"));
+        CliRun.Result r = CliRun.run("run", "--disk", img.toString(), "--seed", "1");
+        String why = r.out() + r.err();
+        assertEquals(0, r.exit(), why);
+        assertTrue(r.out().contains("outcome:        EXIT_BOOT_SERVICES"), why);
+        assertTrue(r.out().contains("images loaded:\n  BOOTAA64.EFI "), why);
+        assertTrue(r.out().contains("EFI stub: Generating empty DTB"), "the arm64 kernel's stub ran: " + why);
+    }
+
     @Test
     void aCorruptGptIsOneLineNamingTheImageAndTheOffsetAndNothingIsWritten() throws Exception {
         Path img = gptDisk(TestApps.build(Path.of("src/test/c/disk_devices.c"), "x86_64"));
