@@ -82,10 +82,13 @@ public final class MemoryMap {
     public void overlay(long start, long end, int type, long attribute) {
         pages(start, end);
         List<Region> touched = regions(start, end);
+        // all checked before anything changes: a refused overlay leaves the map as it was
         for (Region r : touched) {
             if (!r.fixed && r.type != MemoryType.CONVENTIONAL.code()) {
                 throw new IllegalArgumentException(String.format("range 0x%x-0x%x overlaps an allocation %s", start, end, r));
             }
+        }
+        for (Region r : touched) {
             regions.remove(r.start);
             if (r.start < start) regions.put(r.start, withRange(r, r.start, start));
             if (r.end() > end) regions.put(end, withRange(r, end, r.end()));

@@ -1,0 +1,135 @@
+package dev.efiemu.core.memory;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.efiemu.core.efi.Status;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The memory map at its edges: {@link MemoryMap#overlay} (a host's EFI runtime region laid over its
+ * e820-derived map, HostMemoryLayout) with ranges adjacent to, overlapping, containing and equal to
+ * existing ones, over holes, empty or unaligned, over allocations, and at the top of the physical
+ * address space; AllocatePages and FreePages with addresses no page run can start at (UEFI spec
+ * §7.2: AllocateAddress / AllocateMaxAddress, NOT_FOUND; MaxAddress is an unsigned upper bound,
+ * "the uppermost address ... less than or equal to").
+ */
+class MemoryMapEdgesTest {
+    static final long P = MemoryMap.PAGE;
+    static final int CONV = MemoryType.CONVENTIONAL.code(), RT_CODE = MemoryType.RUNTIME_SERVICES_CODE.code(),
+            RT_DATA = MemoryType.RUNTIME_SERVICES_DATA.code(), RESERVED = MemoryType.RESERVED.code();
+    static final long RT = MemoryMap.ATTR_RUNTIME | MemoryMap.ATTR_RAM;
+
+    /** RAM [1, 100) pages, reserved [100, 110), RAM [110, 200), nothing from 200 to 300, RAM [300, 400). */
+    static MemoryMap map() {
+        MemoryMap m = new MemoryMap();
+        m.addRam(P, 100 * P);
+        m.addFixed(100 * P, 110 * P, MemoryType.RESERVED, MemoryMap.ATTR_RAM);
+        m.addRam(110 * P, 200 * P);
+        m.addRam(300 * P, 400 * P);
+        return m;
+    }
+
+    static MemoryMap.Region ram(long from, long to) {
+        return new MemoryMap.Region(from * P, to - from, CONV, MemoryMap.ATTR_RAM, false);
+    }
+
+    static MemoryMap.Region fixed(long from, long to, int type, long attr) {
+        return new MemoryMap.Region(from * P, to - from, type, attr, true);
+    }
+
+    static final MemoryMap.Region RES = fixed(100, 110, RESERVED, MemoryMap.ATTR_RAM);
+
+    @Test
+    void anOverlayInsideRamCutsItInTwo() {
+        MemoryMap m = map();
+        long key = m.mapKey();
+        m.overlay(10 * P, 20 * P, RT_CODE, RT);
+        assertEquals(List.of(ram(1, 10), fixed(10, 20, RT_CODE, RT), ram(20, 100), RES, ram(110, 200), ram(300, 400)), m.regions());
+        assertNotEquals(key, m.mapKey());
+        assertEquals(400 * P, m.highestAddress());
+    }
+
+    @Test
+    void anOverlayAdjacentToARegionLeavesItWhole() {
+        MemoryMap m = map();
+        m.overlay(P, 10 * P, RT_CODE, RT);                 // from RAM's first page
+        m.overlay(90 * P, 100 * P, RT_DATA, RT);           // up to the reserved range
+        m.overlay(110 * P, 111 * P, RT_DATA, RT);          // right after it
+        m.overlay(199 * P, 200 * P, RT_CODE, RT);          // RAM's last page
+        assertEquals(List.of(fixed(1, 10, RT_CODE, RT), ram(10, 90), fixed(90, 100, RT_DATA, RT), RES, fixed(110, 111, RT_DATA, RT),
+                ram(111, 199), fixed(199, 200, RT_CODE, RT), ram(300, 400)), m.regions());
+    }
+
+    @Test
+    void anOverlayReplacesWhatItCoversAndKeepsTheRest() {
+        MemoryMap m = map();
+        m.overlay(100 * P, 110 * P, RT_DATA, RT);          // exactly the reserved range
+        assertEquals(List.of(ram(1, 100), fixed(100, 110, RT_DATA, RT), ram(110, 200), ram(300, 400)), m.regions());
+        m = map();
+        m.overlay(50 * P, 150 * P, RT_CODE, RT);           // RAM, reserved, RAM: one region, the ends cut
+        assertEquals(List.of(ram(1, 50), fixed(50, 150, RT_CODE, RT), ram(150, 200), ram(300, 400)), m.regions());
+        m = map();
+        m.overlay(105 * P, 120 * P, RT_CODE, RT);          // half the reserved range keeps its type and flags
+        assertEquals(List.of(ram(1, 100), fixed(100, 105, RESERVED, MemoryMap.ATTR_RAM), fixed(105, 120, RT_CODE, RT), ram(120, 200),
+                ram(300, 400)), m.regions());
+        m = map();
+        m.overlay(0, 500 * P, RT_DATA, RT);                // everything, holes included
+        assertEquals(List.of(fixed(0, 500, RT_DATA, RT)), m.regions());
+        assertEquals(500 * P, m.highestAddress());
+    }
+
+    @Test
+    void anOverlayOverAHoleDescribesIt() {
+        MemoryMap m = map();
+        m.overlay(190 * P, 310 * P, RT_DATA, RT);          // RAM's end, the hole, the next RAM's start
+        assertEquals(List.of(ram(1, 100), RES, ram(110, 190), fixed(190, 310, RT_DATA, RT), ram(310, 400)), m.regions());
+        m.overlay(250 * P, 260 * P, RT_CODE, RT);          // inside the region just laid: cut again
+        assertEquals(List.of(ram(1, 100), RES, ram(110, 190), fixed(190, 250, RT_DATA, RT), fixed(250, 260, RT_CODE, RT),
+                fixed(260, 310, RT_DATA, RT), ram(310, 400)), m.regions());
+    }
+
+    @Test
+    void overlaidRangesAreNeitherAllocatedNorFreedAndStayApart() {
+        MemoryMap m = map();
+        m.overlay(10 * P, 11 * P, RT_CODE, RT);
+        m.overlay(11 * P, 12 * P, RT_CODE, RT);            // same type and attribute, own descriptor (own virtual address)
+        assertEquals(Status.NOT_FOUND, assertThrows(AllocationException.class,
+                () -> m.allocate(MemoryMap.AllocateType.ADDRESS, 2, 1, 10 * P)).status());
+        assertEquals(Status.NOT_FOUND, assertThrows(AllocationException.class, () -> m.free(11 * P, 1)).status());
+        long a = m.allocate(MemoryMap.AllocateType.ADDRESS, 2, 1, 12 * P); // a merge pass runs
+        assertEquals(12 * P, a);
+        assertEquals(List.of(ram(1, 10), fixed(10, 11, RT_CODE, RT), fixed(11, 12, RT_CODE, RT)), m.regions().subList(0, 3));
+    }
+
+    @Test
+    void badOverlaysChangeNothing() {
+        MemoryMap m = map();
+        long a = m.allocate(MemoryMap.AllocateType.ADDRESS, MemoryType.LOADER_DATA.code(), 2, 150 * P);
+        List<MemoryMap.Region> before = m.regions();
+        long key = m.mapKey();
+        assertThrows(IllegalArgumentException.class, () -> m.overlay(10 * P, 10 * P, RT_CODE, RT), "empty");
+        assertThrows(IllegalArgumentException.class, () -> m.overlay(20 * P, 10 * P, RT_CODE, RT), "backwards");
+        assertThrows(IllegalArgumentException.class, () -> m.overlay(10 * P + 8, 20 * P, RT_CODE, RT), "unaligned start");
+        assertThrows(IllegalArgumentException.class, () -> m.overlay(10 * P, 20 * P - 8, RT_CODE, RT), "unaligned end");
+        assertThrows(IllegalArgumentException.class, () -> m.overlay(a, a + P, RT_CODE, RT), "on an allocation");
+        assertThrows(IllegalArgumentException.class, () -> m.overlay(a + P, a + 3 * P, RT_CODE, RT), "over an allocation's last page");
+        // free RAM and the reserved range first, then the allocation: the refusal must not have cut them
+        assertThrows(IllegalArgumentException.class, () -> m.overlay(90 * P, 160 * P, RT_CODE, RT), "across RAM into an allocation");
+        assertEquals(before, m.regions());
+        assertEquals(key, m.mapKey());
+        assertEquals(List.of(new MemoryMap.Allocation(a, 2 * P)), m.allocations());
+    }
+
+    @Test
+    void anOverlayAtTheTopOfThePhysicalAddressSpace() {
+        MemoryMap m = map();
+        long top = 1L << 52;                               // x86-64's and AArch64's largest physical address width
+        m.overlay(top - 2 * P, top, RT_DATA, RT);
+        assertEquals(fixed((top >> 12) - 2, top >> 12, RT_DATA, RT), m.find(top - 1));
+        assertNull(m.find(top));
+        assertEquals(top, m.highestAddress());
+        assertEquals(top, m.highestRamAddress(), "runtime data is RAM");
+        assertEquals(List.of(m.find(top - P)), m.regions(top - 2 * P, Long.MAX_VALUE));
+    }
+}
