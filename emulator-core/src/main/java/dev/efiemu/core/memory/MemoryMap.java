@@ -184,6 +184,7 @@ public final class MemoryMap {
     }
 
     private boolean isFree(long start, long size) {
+        if (start + size < start) return false; // past the end of the address space: the loop below would not run
         long at = start;
         while (at < start + size) {
             var e = regions.floorEntry(at);

@@ -3,6 +3,7 @@ package dev.efiemu.core.memory;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.efiemu.core.efi.Status;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -131,5 +132,19 @@ class MemoryMapEdgesTest {
         assertEquals(top, m.highestAddress());
         assertEquals(top, m.highestRamAddress(), "runtime data is RAM");
         assertEquals(List.of(m.find(top - P)), m.regions(top - 2 * P, Long.MAX_VALUE));
+    }
+
+    @Test
+    void allocateAddressPastTheAddressSpaceIsNotFound() {
+        MemoryMap m = map();
+        List<long[]> told = new ArrayList<>();
+        m.onAllocation((s, n) -> told.add(new long[] {s, n}));
+        List<MemoryMap.Region> before = m.regions();
+        for (long at : new long[] {Long.MAX_VALUE & -P, (Long.MAX_VALUE & -P) - P, -P, 1L << 63, 400 * P, 199 * P}) {
+            assertEquals(Status.NOT_FOUND, assertThrows(AllocationException.class,
+                    () -> m.allocate(MemoryMap.AllocateType.ADDRESS, 2, 2, at), String.format("0x%x", at)).status(), String.format("0x%x", at));
+        }
+        assertEquals(before, m.regions());
+        assertEquals(List.of(), told);
     }
 }
