@@ -171,10 +171,10 @@ public final class MemoryMap {
         }
     }
 
-    /** The highest free range of {@code size} bytes ending at or below {@code maxAddress} (inclusive; -1 = none). */
+    /** The highest free range of {@code size} bytes ending at or below {@code maxAddress} (inclusive, unsigned; -1 = none). */
     private long topDown(long size, long maxAddress) {
-        long limit = maxAddress == -1L ? Long.MAX_VALUE : maxAddress + 1 & ~(PAGE - 1);
-        if (maxAddress != -1L && maxAddress + 1 == 0) limit = Long.MAX_VALUE;
+        // unsigned (UEFI's EFI_PHYSICAL_ADDRESS): a limit at or above 2^63 - 1 is above all memory
+        long limit = maxAddress < 0 || maxAddress == Long.MAX_VALUE ? Long.MAX_VALUE : maxAddress + 1 & ~(PAGE - 1);
         for (Region r : regions.descendingMap().values()) {
             if (r.type != MemoryType.CONVENTIONAL.code() || r.fixed) continue;
             long top = Math.min(r.end(), limit);

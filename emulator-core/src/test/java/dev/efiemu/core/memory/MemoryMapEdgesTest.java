@@ -147,4 +147,17 @@ class MemoryMapEdgesTest {
         assertEquals(before, m.regions());
         assertEquals(List.of(), told);
     }
+
+    @Test
+    void maxAddressIsAnUnsignedUpperBound() {
+        for (long max : new long[] {-1L, -P, 1L << 63, Long.MAX_VALUE, 1L << 52}) {
+            MemoryMap m = map();
+            assertEquals(399 * P, m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, 2, 1, max), String.format("0x%x", max));
+        }
+        MemoryMap m = map();
+        assertEquals(199 * P, m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, 2, 1, 300 * P), "ending at the limit's page");
+        assertEquals(300 * P, m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, 2, 1, 301 * P - 1), "a page whose last byte is the limit");
+        assertEquals(Status.NOT_FOUND, assertThrows(AllocationException.class,
+                () -> m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, 2, 1, P)).status(), "below RAM's first page");
+    }
 }
