@@ -160,4 +160,67 @@ class MemoryMapEdgesTest {
         assertEquals(Status.NOT_FOUND, assertThrows(AllocationException.class,
                 () -> m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, 2, 1, P)).status(), "below RAM's first page");
     }
+
+    static MemoryMap.Allocation run(long page, long pages) {
+        return new MemoryMap.Allocation(page * P, pages * P);
+    }
+
+    /** AllocatePages runs as the payload made them (the map merges neighbours of a type, this list does not); FreePages cuts them. */
+    @Test
+    void allocationsAreTheRunsAsMadeAndFreePagesCutsThem() {
+        MemoryMap m = map();
+        int data = MemoryType.LOADER_DATA.code();
+        m.allocate(MemoryMap.AllocateType.ADDRESS, data, 4, 10 * P);
+        m.allocate(MemoryMap.AllocateType.ADDRESS, data, 2, 14 * P);   // adjacent, same type: one region
+        m.allocate(MemoryMap.AllocateType.ADDRESS, MemoryType.BOOT_SERVICES_DATA.code(), 3, 20 * P);
+        m.allocate(MemoryMap.AllocateType.ADDRESS, data, 2, 98 * P);   // ends where the reserved range starts
+        assertEquals(List.of(run(10, 4), run(14, 2), run(20, 3), run(98, 2)), m.allocations());
+        assertEquals(new MemoryMap.Region(10 * P, 6, data, MemoryMap.ATTR_RAM, false), m.find(10 * P));
+        assertEquals(List.of(new MemoryMap.Region(98 * P, 2, data, MemoryMap.ATTR_RAM, false), RES), m.regions(98 * P, 101 * P));
+        assertEquals(23 * P, m.allocations().get(2).end());
+        m.free(11 * P, 1);                                              // inside the first: two runs
+        assertEquals(List.of(run(10, 1), run(12, 2), run(14, 2), run(20, 3), run(98, 2)), m.allocations());
+        m.free(13 * P, 2);                                              // the end of one and the start of the next
+        assertEquals(List.of(run(10, 1), run(12, 1), run(15, 1), run(20, 3), run(98, 2)), m.allocations());
+        m.free(20 * P, 3);                                              // a whole run: nothing of it stays
+        m.free(10 * P, 1);                                              // the lowest run, no run below it
+        assertEquals(List.of(run(12, 1), run(15, 1), run(98, 2)), m.allocations());
+        m.free(98 * P, 2);
+        m.free(12 * P, 1);
+        m.free(15 * P, 1);
+        assertEquals(List.of(), m.allocations());
+        assertEquals(map().regions(), m.regions(), "all free again: the map as it was");
+    }
+
+    @Test
+    void theMapKeyNeverRepeats() {
+        MemoryMap m = new MemoryMap();
+        java.util.Set<Long> keys = new java.util.HashSet<>();
+        keys.add(m.mapKey());
+        m.addRam(10 * P, 20 * P);
+        assertTrue(keys.add(m.mapKey()));
+        m.addRam(5 * P, 10 * P);                                        // right below existing RAM
+        assertTrue(keys.add(m.mapKey()));
+        m.addFixed(20 * P, 21 * P, MemoryType.RESERVED, MemoryMap.ATTR_RAM);
+        assertTrue(keys.add(m.mapKey()));
+        long a = m.allocate(MemoryMap.AllocateType.ANY_PAGES, 2, 1, 0);
+        assertTrue(keys.add(m.mapKey()));
+        m.overlay(6 * P, 7 * P, RT_CODE, RT);
+        assertTrue(keys.add(m.mapKey()));
+        m.free(a, 1);
+        assertTrue(keys.add(m.mapKey()));
+        assertEquals(List.of(ram(5, 6), fixed(6, 7, RT_CODE, RT), ram(7, 20), fixed(20, 21, RESERVED, MemoryMap.ATTR_RAM)), m.regions());
+    }
+
+    @Test
+    void adjacentEqualPlatformRangesMergeButRuntimeOnesDoNot() {
+        MemoryMap m = map();
+        m.addFixed(200 * P, 210 * P, MemoryType.RESERVED, MemoryMap.ATTR_RAM);   // right after RAM
+        m.addFixed(210 * P, 220 * P, MemoryType.RESERVED, MemoryMap.ATTR_RAM);
+        m.overlay(230 * P, 231 * P, RT_DATA, RT);
+        m.overlay(231 * P, 232 * P, RT_DATA, RT);
+        m.allocate(MemoryMap.AllocateType.ADDRESS, 2, 1, 50 * P);               // a merge pass
+        assertEquals(List.of(fixed(200, 220, RESERVED, MemoryMap.ATTR_RAM), fixed(230, 231, RT_DATA, RT), fixed(231, 232, RT_DATA, RT)),
+                m.regions(200 * P, 300 * P));
+    }
 }
