@@ -159,6 +159,8 @@ class MemoryMapEdgesTest {
         assertEquals(300 * P, m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, 2, 1, 301 * P - 1), "a page whose last byte is the limit");
         assertEquals(Status.NOT_FOUND, assertThrows(AllocationException.class,
                 () -> m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, 2, 1, P)).status(), "below RAM's first page");
+        assertEquals(Status.NOT_FOUND, assertThrows(AllocationException.class,
+                () -> m.allocate(MemoryMap.AllocateType.MAX_ADDRESS, 2, 1, 0)).status(), "MaxAddress 0");
     }
 
     static MemoryMap.Allocation run(long page, long pages) {
