@@ -36,6 +36,29 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     EFI_PHYSICAL_ADDRESS unaligned = 0x3000123;
     CHECK(bs->AllocatePages(AllocateAddress, EfiLoaderData, 1, &unaligned) != EFI_SUCCESS);
     CHECK(bs->AllocatePages(AllocateAnyPages, EfiConventionalMemory, 1, &a) == EFI_INVALID_PARAMETER);
+    /* MaxAddress is an unsigned bound (UEFI 7.2): one above 2^63 is above all memory */
+    EFI_PHYSICAL_ADDRESS top = 0xfffffffffffff000ULL;
+    CHECK_OK(bs->AllocatePages(AllocateMaxAddress, EfiLoaderData, 1, &top));
+    CHECK(top < 0xfffffffffffff000ULL && (top & 0xfff) == 0);
+    CHECK_OK(bs->FreePages(top, 1));
+    /* a run that would wrap past 2^63 is nowhere */
+    EFI_PHYSICAL_ADDRESS wrap = 0x7ffffffffffff000ULL;
+    CHECK(bs->AllocatePages(AllocateAddress, EfiLoaderData, 2, &wrap) == EFI_NOT_FOUND);
+    /* EFI_ALLOCATE_TYPE and EFI_MEMORY_TYPE are 32-bit enums: the upper half of their registers is
+     * not theirs (x64 calling convention: the high bits of an argument narrower than 64 are undefined) */
+    typedef EFI_STATUS (EFIAPI *ALLOC_PAGES64)(UINT64, UINT64, UINTN, EFI_PHYSICAL_ADDRESS *);
+    typedef EFI_STATUS (EFIAPI *ALLOC_POOL64)(UINT64, UINTN, VOID **);
+    ALLOC_PAGES64 pages64 = (ALLOC_PAGES64)bs->AllocatePages;
+    ALLOC_POOL64 pool64 = (ALLOC_POOL64)bs->AllocatePool;
+    EFI_PHYSICAL_ADDRESS d = 0;
+    CHECK_OK(pages64(0xdead000000000000ULL | AllocateAnyPages, 0xbeef00000000ULL | EfiLoaderData, 1, &d));
+    CHECK(d != 0);
+    CHECK_OK(bs->FreePages(d, 1));
+    CHECK(pages64(~0ULL, EfiLoaderData, 1, &d) == EFI_INVALID_PARAMETER);
+    VOID *q = 0;
+    CHECK_OK(pool64(0xfeed00000000ULL | EfiBootServicesData, 16, &q));
+    CHECK(q != 0);
+    CHECK_OK(bs->FreePool(q));
     CHECK_OK(bs->FreePages(c, 4));
     CHECK(bs->FreePages(c, 4) == EFI_NOT_FOUND);
 

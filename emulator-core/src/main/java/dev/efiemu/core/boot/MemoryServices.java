@@ -30,8 +30,16 @@ public final class MemoryServices {
         r.add(BootService.SET_MEM, this::setMem);
     }
 
+    /**
+     * An EFI_ALLOCATE_TYPE or EFI_MEMORY_TYPE argument: a 32-bit enum, whose register's upper half
+     * is undefined in the x64 calling convention (a caller may leave anything there).
+     */
+    static long enumArg(Call c, int i) {
+        return c.arg(i) & 0xffffffffL;
+    }
+
     long allocatePages(Call c) {
-        long type = c.arg(0), memType = c.arg(1), pages = c.arg(2), ptr = c.arg(3);
+        long type = enumArg(c, 0), memType = enumArg(c, 1), pages = c.arg(2), ptr = c.arg(3);
         if (type > 2 || ptr == 0 || !MemoryType.allocatable(memType)) return Status.INVALID_PARAMETER;
         MemoryMap.AllocateType how = MemoryMap.AllocateType.values()[(int) type];
         long address = how == MemoryMap.AllocateType.ANY_PAGES ? 0 : mem.u64(ptr);
@@ -74,7 +82,7 @@ public final class MemoryServices {
     }
 
     long allocatePool(Call c) {
-        long type = c.arg(0), size = c.arg(1), ptr = c.arg(2);
+        long type = enumArg(c, 0), size = c.arg(1), ptr = c.arg(2);
         if (ptr == 0 || !MemoryType.allocatable(type)) return Status.INVALID_PARAMETER;
         try {
             long a = m.pool().allocate((int) type, size);
