@@ -1,20 +1,16 @@
 package dev.efiemu.protocols.fs;
 
 import dev.efiemu.core.ProtocolHost;
-import dev.efiemu.core.efi.Guids;
 import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.trap.Call;
-import dev.efiemu.core.trap.FunctionSpec;
 import dev.efiemu.loader.FormatException;
 import dev.efiemu.loader.Guid;
 import dev.efiemu.loader.disk.FatVolume;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * EFI_SIMPLE_FILE_SYSTEM_PROTOCOL and EFI_FILE_PROTOCOL (UEFI spec §13.4, §13.5) over a FAT file
@@ -23,47 +19,24 @@ import java.util.Map;
  * EFI_WARN_DELETE_FAILURE. A cluster chain or directory found broken while reading answers
  * EFI_VOLUME_CORRUPTED.
  */
-public final class FatFileSystem {
-    static final long MODE_READ = 1, MODE_WRITE = 2;
-
-    /** One open EFI_FILE_PROTOCOL instance: its path from the root and its node. */
-    private static final class OpenFile {
-        final List<String> names;
+public final class FatFileSystem extends FileProtocol<FatFileSystem.OpenFile> {
+    /** One open file: its path from the root and its directory entry. */
+    static final class OpenFile extends FileProtocol.Open {
         final FatVolume.Node node;
-        long position;
 
         OpenFile(List<String> names, FatVolume.Node node) {
-            this.names = names;
+            super(names, node.directory());
             this.node = node;
         }
     }
 
-    private final ProtocolHost host;
     private final FatVolume volume;
-    private final long[] fileFunctions;
-    private final Map<Long, OpenFile> open = new HashMap<>();
 
     /** Installs the file system on {@code handle}, and serves its files to LoadImage by device path. */
     public FatFileSystem(ProtocolHost host, FatVolume volume, Handle handle) {
-        this.host = host;
+        super(host);
         this.volume = volume;
-        this.fileFunctions = host.defineFunctions("File", List.of(
-                new FunctionSpec("Open", this::openFile, "This", "NewHandle", "FileName", "OpenMode", "Attributes"),
-                new FunctionSpec("Close", c -> open.remove(c.arg(0)) != null ? Status.SUCCESS : Status.INVALID_PARAMETER, "This"),
-                new FunctionSpec("Delete", c -> open.remove(c.arg(0)) != null ? SimpleFileSystem.WARN_DELETE_FAILURE : Status.INVALID_PARAMETER, "This"),
-                new FunctionSpec("Read", this::read, "This", "BufferSize", "Buffer"),
-                new FunctionSpec("Write", c -> open.containsKey(c.arg(0)) ? Status.WRITE_PROTECTED : Status.INVALID_PARAMETER, "This", "BufferSize", "Buffer"),
-                new FunctionSpec("GetPosition", this::getPosition, "This", "Position"),
-                new FunctionSpec("SetPosition", this::setPosition, "This", "Position"),
-                new FunctionSpec("GetInfo", this::getInfo, "This", "InformationType", "BufferSize", "Buffer"),
-                new FunctionSpec("SetInfo", c -> open.containsKey(c.arg(0)) ? Status.WRITE_PROTECTED : Status.INVALID_PARAMETER, "This", "InformationType", "BufferSize", "Buffer"),
-                new FunctionSpec("Flush", c -> open.containsKey(c.arg(0)) ? Status.WRITE_PROTECTED : Status.INVALID_PARAMETER, "This"),
-                new FunctionSpec("OpenEx", null, "This", "NewHandle", "FileName", "OpenMode", "Attributes", "Token"),
-                new FunctionSpec("ReadEx", null, "This", "Token"),
-                new FunctionSpec("WriteEx", null, "This", "Token"),
-                new FunctionSpec("FlushEx", null, "This", "Token")));
-        long[] sfs = host.defineFunctions("SimpleFileSystem", List.of(new FunctionSpec("OpenVolume", this::openVolume, "This", "Root")));
-        host.installProtocol(handle, SimpleFileSystem.GUID, host.newInterface(new long[] {0x00010000, sfs[0]}, 0));
+        install(handle);
         host.serveFiles(handle, this::readFile);
     }
 
@@ -77,130 +50,80 @@ public final class FatFileSystem {
         }
     }
 
-    private long newFile(OpenFile f) {
-        long[] fns = new long[1 + fileFunctions.length];
-        fns[0] = SimpleFileSystem.REVISION_2;
-        System.arraycopy(fileFunctions, 0, fns, 1, fileFunctions.length);
-        long iface = host.newInterface(fns, 0);
-        open.put(iface, f);
-        return iface;
+    @Override
+    protected OpenFile root() {
+        return new OpenFile(List.of(), volume.root());
     }
 
-    long openVolume(Call c) {
-        if (c.arg(1) == 0) return Status.INVALID_PARAMETER;
-        c.memory().u64(c.arg(1), newFile(new OpenFile(List.of(), volume.root())));
-        return Status.SUCCESS;
-    }
-
-    /** Open(This, **NewHandle, FileName, OpenMode, Attributes) (§13.5.2): read-only; write modes are EFI_WRITE_PROTECTED. */
-    long openFile(Call c) {
-        OpenFile base = open.get(c.arg(0));
-        long out = c.arg(1), namePtr = c.arg(2), mode = c.arg(3);
-        if (base == null || out == 0 || namePtr == 0) return Status.INVALID_PARAMETER;
-        if (mode != MODE_READ && mode != (MODE_READ | MODE_WRITE) && mode != (MODE_READ | MODE_WRITE | SimpleFileSystem.MODE_CREATE)) {
-            return Status.INVALID_PARAMETER;
-        }
-        String name = c.memory().utf16z(namePtr, 4096);
-        c.note('"' + name + '"');
-        List<String> names = EspSandbox.components(base.names, name);
-        FatVolume.Node n;
-        try {
-            n = volume.lookup(names);
-        } catch (FormatException e) {
-            c.note(e.getMessage());
-            return Status.VOLUME_CORRUPTED;
-        }
+    /** Read-only: a write mode is EFI_WRITE_PROTECTED (after the lookup, so a corrupt directory still says so). */
+    @Override
+    protected long open(Call c, List<String> names, long mode, long attributes, long out) {
+        FatVolume.Node n = volume.lookup(names);
         if ((mode & MODE_WRITE) != 0) return Status.WRITE_PROTECTED;
         if (n == null) return Status.NOT_FOUND;
-        c.memory().u64(out, newFile(new OpenFile(names, n)));
-        return Status.SUCCESS;
+        return opened(c, out, new OpenFile(names, n));
     }
 
-    long read(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        long sizePtr = c.arg(1), buf = c.arg(2);
-        if (f == null || sizePtr == 0) return Status.INVALID_PARAMETER;
-        long want = c.memory().u64(sizePtr);
-        try {
-            if (f.node.directory()) return readDirectory(c, f, sizePtr, want, buf);
-            if (Long.compareUnsigned(f.position, f.node.size()) > 0) return Status.DEVICE_ERROR;
-            int n = (int) Math.min(want < 0 ? Long.MAX_VALUE : want, Math.min(f.node.size() - f.position, 64L << 20));
-            if (n > 0 && buf == 0) return Status.INVALID_PARAMETER;
-            byte[] data = new byte[n];
-            volume.read(f.node, f.position, data, 0, n);
-            c.memory().write(buf, data);
-            c.memory().u64(sizePtr, n);
-            f.position += n;
-            c.note(n + " bytes of " + f.node.name());
-            return Status.SUCCESS;
-        } catch (FormatException e) {
-            c.note(e.getMessage());
-            return Status.VOLUME_CORRUPTED;
-        }
+    @Override
+    protected long size(OpenFile f) {
+        return f.node.size();
     }
 
-    /** One EFI_FILE_INFO per read; an empty read is the end (§13.5.5). */
-    private long readDirectory(Call c, OpenFile f, long sizePtr, long want, long buf) {
-        List<FatVolume.Node> entries = volume.list(f.node);
-        if (f.position >= entries.size()) {
-            c.memory().u64(sizePtr, 0);
-            return Status.SUCCESS;
-        }
-        byte[] info = fileInfo(entries.get((int) f.position), entries.get((int) f.position).name());
-        c.memory().u64(sizePtr, info.length);
-        if (want < info.length) return Status.BUFFER_TOO_SMALL;
-        c.memory().write(buf, info);
-        f.position++;
-        return Status.SUCCESS;
+    @Override
+    protected void read(OpenFile f, long position, byte[] data) {
+        volume.read(f.node, position, data, 0, data.length);
     }
 
-    long getPosition(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        if (f == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
-        if (f.node.directory()) return c.unsupported("directory");
-        c.memory().u64(c.arg(1), f.position);
-        return Status.SUCCESS;
+    @Override
+    protected byte[] entry(OpenFile dir, long index) {
+        List<FatVolume.Node> entries = volume.list(dir.node);
+        return index >= entries.size() ? null : fileInfo(entries.get((int) index), entries.get((int) index).name());
     }
 
-    long setPosition(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        if (f == null) return Status.INVALID_PARAMETER;
-        long pos = c.arg(1);
-        if (f.node.directory()) {
-            if (pos != 0) return c.unsupported("directory position " + Long.toUnsignedString(pos));
-            f.position = 0;
-            return Status.SUCCESS;
-        }
-        f.position = pos == -1L ? f.node.size() : pos;
-        return Status.SUCCESS;
-    }
-
-    /** GetInfo(This, InformationType, *BufferSize, Buffer) (§13.5.12): file info, file system info, volume label. */
-    long getInfo(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        long typePtr = c.arg(1), sizePtr = c.arg(2), buf = c.arg(3);
-        if (f == null || typePtr == 0 || sizePtr == 0) return Status.INVALID_PARAMETER;
-        Guid type = c.memory().guid(typePtr);
-        c.note(Guids.name(type));
-        byte[] info;
-        if (type.equals(SimpleFileSystem.FILE_INFO)) {
-            info = fileInfo(f.node, f.names.isEmpty() ? "" : f.node.name());
-        } else if (type.equals(SimpleFileSystem.FILE_SYSTEM_INFO)) {
+    /** File info, file system info (read-only, no free space), volume label. */
+    @Override
+    protected byte[] info(OpenFile f, Guid type) {
+        if (type.equals(SimpleFileSystem.FILE_INFO)) return fileInfo(f.node, f.names.isEmpty() ? "" : f.node.name());
+        if (type.equals(SimpleFileSystem.FILE_SYSTEM_INFO)) {
             byte[] label = GuestMemory.utf16z(volume.label());
             ByteBuffer b = ByteBuffer.allocate(36 + label.length).order(ByteOrder.LITTLE_ENDIAN);
             b.putLong(36 + label.length).put((byte) 1).put(new byte[7]).putLong(volume.totalBytes()).putLong(0).putInt(volume.blockSize()).put(label);
-            info = b.array();
-        } else if (type.equals(SimpleFileSystem.VOLUME_LABEL)) {
-            info = GuestMemory.utf16z(volume.label());
-        } else {
-            return c.unsupported(Guids.name(type));
+            return b.array();
         }
-        long have = c.memory().u64(sizePtr);
-        c.memory().u64(sizePtr, info.length);
-        if (have < info.length) return Status.BUFFER_TOO_SMALL;
-        if (buf == 0) return Status.INVALID_PARAMETER;
-        c.memory().write(buf, info);
-        return Status.SUCCESS;
+        if (type.equals(SimpleFileSystem.VOLUME_LABEL)) return GuestMemory.utf16z(volume.label());
+        return null;
+    }
+
+    @Override
+    protected long delete(Call c, OpenFile f) {
+        return SimpleFileSystem.WARN_DELETE_FAILURE;
+    }
+
+    @Override
+    protected long write(Call c, OpenFile f, long sizePtr, long buf) {
+        return Status.WRITE_PROTECTED;
+    }
+
+    @Override
+    protected long setInfo(Call c, OpenFile f, Guid type, long size, long buf) {
+        return Status.WRITE_PROTECTED;
+    }
+
+    @Override
+    protected long flush(Call c, OpenFile f) {
+        return Status.WRITE_PROTECTED;
+    }
+
+    @Override
+    protected String shownName(OpenFile f) {
+        return f.node.name();
+    }
+
+    /** A broken cluster chain or directory: EFI_VOLUME_CORRUPTED, the reader's message in the trace. */
+    @Override
+    protected long failed(Call c, Exception e) {
+        c.note(e.getMessage());
+        return Status.VOLUME_CORRUPTED;
     }
 
     /** EFI_FILE_INFO for a FAT entry: sizes, the three times from FAT's packed dates, attributes with READ_ONLY (the volume is). */

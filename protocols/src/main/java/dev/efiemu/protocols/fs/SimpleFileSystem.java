@@ -6,81 +6,51 @@ import dev.efiemu.core.efi.Status;
 import dev.efiemu.core.handles.Handle;
 import dev.efiemu.core.memory.GuestMemory;
 import dev.efiemu.core.trap.Call;
-import dev.efiemu.core.trap.FunctionSpec;
 import dev.efiemu.loader.Guid;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * EFI_SIMPLE_FILE_SYSTEM_PROTOCOL and EFI_FILE_PROTOCOL (UEFI spec §13.4, §13.5) over a host
- * directory: the virtual ESP. Every open file is its own EFI_FILE_PROTOCOL instance sharing one set
- * of trapped functions. Read-only unless made writable; writes then go straight to the host file.
+ * directory: the virtual ESP ({@link EspSandbox}: nothing outside it, the payload's own file shown
+ * read-only). Read-only unless made writable; writes then go straight to the host file.
  */
-public final class SimpleFileSystem {
+public final class SimpleFileSystem extends FileProtocol<SimpleFileSystem.OpenFile> {
     public static final Guid GUID = Guids.define("964e5b22-6459-11d2-8e39-00a0c969723b", "SimpleFileSystem");
     public static final Guid FILE_INFO = Guids.define("09576e92-6d3f-11d2-8e39-00a0c969723b", "FileInfo");
     public static final Guid FILE_SYSTEM_INFO = Guids.define("09576e93-6d3f-11d2-8e39-00a0c969723b", "FileSystemInfo");
     public static final Guid VOLUME_LABEL = Guids.define("db47d7d3-fe81-11d3-9a35-0090273fc14d", "FileSystemVolumeLabel");
-    static final long MODE_READ = 1, MODE_WRITE = 2, MODE_CREATE = 0x8000000000000000L;
     static final long WARN_DELETE_FAILURE = 2;
     static final String LABEL = "EFIEMU-ESP";
-    static final long REVISION_2 = 0x00020000;
     /** The largest file a FAT32 ESP holds: nothing the guest writes grows a host file past it. */
     static final long FAT32_MAX_FILE = 0xffffffffL;
 
-    /** One open EFI_FILE_PROTOCOL instance. */
-    static final class OpenFile {
-        List<String> names;
+    /** One open file: its host path, and whether it was opened for writing. */
+    static final class OpenFile extends FileProtocol.Open {
         Path path;
-        final boolean dir;
         final boolean canWrite;
-        long position;
 
         OpenFile(List<String> names, Path path, boolean dir, boolean canWrite) {
-            this.names = names;
+            super(names, dir);
             this.path = path;
-            this.dir = dir;
             this.canWrite = canWrite;
         }
     }
 
-    private final ProtocolHost host;
     private final EspSandbox esp;
-    private final long[] fileFunctions;
-    private final Map<Long, OpenFile> open = new HashMap<>();
     private final Handle handle;
 
     /** Installs the file system on {@code handle} (a new handle when null). */
     public SimpleFileSystem(ProtocolHost host, EspSandbox esp, Handle handle) {
-        this.host = host;
+        super(host);
         this.esp = esp;
-        this.fileFunctions = host.defineFunctions("File", List.of(
-                new FunctionSpec("Open", this::openFile, "This", "NewHandle", "FileName", "OpenMode", "Attributes"),
-                new FunctionSpec("Close", this::close, "This"),
-                new FunctionSpec("Delete", this::delete, "This"),
-                new FunctionSpec("Read", this::read, "This", "BufferSize", "Buffer"),
-                new FunctionSpec("Write", this::write, "This", "BufferSize", "Buffer"),
-                new FunctionSpec("GetPosition", this::getPosition, "This", "Position"),
-                new FunctionSpec("SetPosition", this::setPosition, "This", "Position"),
-                new FunctionSpec("GetInfo", this::getInfo, "This", "InformationType", "BufferSize", "Buffer"),
-                new FunctionSpec("SetInfo", this::setInfo, "This", "InformationType", "BufferSize", "Buffer"),
-                new FunctionSpec("Flush", c -> open.containsKey(c.arg(0)) ? Status.SUCCESS : Status.INVALID_PARAMETER, "This"),
-                new FunctionSpec("OpenEx", null, "This", "NewHandle", "FileName", "OpenMode", "Attributes", "Token"),
-                new FunctionSpec("ReadEx", null, "This", "Token"),
-                new FunctionSpec("WriteEx", null, "This", "Token"),
-                new FunctionSpec("FlushEx", null, "This", "Token")));
-        // EFI_SIMPLE_FILE_SYSTEM_PROTOCOL {u64 Revision; OpenVolume}: the revision comes first.
-        long[] sfs = host.defineFunctions("SimpleFileSystem", List.of(new FunctionSpec("OpenVolume", this::openVolume, "This", "Root")));
-        long iface = host.newInterface(new long[] {0x00010000, sfs[0]}, 0);
-        this.handle = host.installProtocol(handle, GUID, iface);
+        this.handle = install(handle);
     }
 
     public Handle handle() {
@@ -91,32 +61,14 @@ public final class SimpleFileSystem {
         return esp;
     }
 
-    private long newFile(OpenFile f) {
-        long[] fns = new long[1 + fileFunctions.length];
-        fns[0] = REVISION_2;
-        System.arraycopy(fileFunctions, 0, fns, 1, fileFunctions.length);
-        long iface = host.newInterface(fns, 0);
-        open.put(iface, f);
-        return iface;
+    @Override
+    protected OpenFile root() {
+        return new OpenFile(List.of(), esp.root(), true, esp.writable());
     }
 
-    long openVolume(Call c) {
-        if (c.arg(1) == 0) return Status.INVALID_PARAMETER;
-        c.memory().u64(c.arg(1), newFile(new OpenFile(List.of(), esp.root(), true, esp.writable())));
-        return Status.SUCCESS;
-    }
-
-    /** Open(This, **NewHandle, FileName, OpenMode, Attributes) (§13.5.2). */
-    long openFile(Call c) {
-        OpenFile base = open.get(c.arg(0));
-        long out = c.arg(1), namePtr = c.arg(2), mode = c.arg(3), attrs = c.arg(4);
-        if (base == null || out == 0 || namePtr == 0) return Status.INVALID_PARAMETER;
-        if (mode != MODE_READ && mode != (MODE_READ | MODE_WRITE) && mode != (MODE_READ | MODE_WRITE | MODE_CREATE)) {
-            return Status.INVALID_PARAMETER;
-        }
-        String name = c.memory().utf16z(namePtr, 4096);
-        c.note('"' + name + '"');
-        List<String> names = EspSandbox.components(base.names, name);
+    /** Open (§13.5.2): inside the ESP only; CREATE makes the file or directory (Attributes' DIRECTORY). */
+    @Override
+    protected long open(Call c, List<String> names, long mode, long attrs, long out) {
         Path p = esp.resolve(names);
         if (p == null) {
             c.note("outside the ESP");
@@ -137,18 +89,11 @@ public final class SimpleFileSystem {
                 return Status.DEVICE_ERROR;
             }
         }
-        boolean dir = Files.isDirectory(p);
-        c.memory().u64(out, newFile(new OpenFile(names, p, dir, wantWrite)));
-        return Status.SUCCESS;
+        return opened(c, out, new OpenFile(names, p, Files.isDirectory(p), wantWrite));
     }
 
-    long close(Call c) {
-        return open.remove(c.arg(0)) != null ? Status.SUCCESS : Status.INVALID_PARAMETER;
-    }
-
-    long delete(Call c) {
-        OpenFile f = open.remove(c.arg(0));
-        if (f == null) return Status.INVALID_PARAMETER;
+    @Override
+    protected long delete(Call c, OpenFile f) {
         if (!esp.writable() || !f.canWrite || f.names.isEmpty()) return WARN_DELETE_FAILURE;
         try {
             Files.delete(f.path);
@@ -158,53 +103,47 @@ public final class SimpleFileSystem {
         }
     }
 
-    long read(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        long sizePtr = c.arg(1), buf = c.arg(2);
-        if (f == null || sizePtr == 0) return Status.INVALID_PARAMETER;
-        long want = c.memory().u64(sizePtr);
-        try {
-            if (f.dir) return readDirectory(c, f, sizePtr, want, buf);
-            long size = Files.size(f.path);
-            if (Long.compareUnsigned(f.position, size) > 0) return Status.DEVICE_ERROR;
-            int n = (int) Math.min(want < 0 ? Long.MAX_VALUE : want, Math.min(size - f.position, 64L << 20));
-            byte[] data = new byte[n];
-            try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "r")) {
-                r.seek(f.position);
-                r.readFully(data);
-            }
-            if (n > 0 && buf == 0) return Status.INVALID_PARAMETER;
-            c.memory().write(buf, data);
-            c.memory().u64(sizePtr, n);
-            f.position += n;
-            c.note(n + " bytes of " + f.path.getFileName());
-            return Status.SUCCESS;
-        } catch (IOException e) {
-            return Status.DEVICE_ERROR;
+    @Override
+    protected long size(OpenFile f) throws IOException {
+        return Files.size(f.path);
+    }
+
+    @Override
+    protected void read(OpenFile f, long position, byte[] data) throws IOException {
+        try (RandomAccessFile r = new RandomAccessFile(f.path.toFile(), "r")) {
+            r.seek(position);
+            r.readFully(data);
         }
     }
 
-    /** Directory reads return one EFI_FILE_INFO per call; an empty read means the end (§13.5.5). */
-    private long readDirectory(Call c, OpenFile f, long sizePtr, long want, long buf) throws IOException {
-        List<Path> entries = listing(f);
-        if (f.position >= entries.size()) {
-            c.memory().u64(sizePtr, 0);
-            return Status.SUCCESS;
-        }
-        Path e = entries.get((int) f.position);
-        String shown = overlayName(f, e);
-        byte[] info = FileInfo.of(e, shown != null ? shown : e.getFileName().toString(), readOnly(e));
-        c.memory().u64(sizePtr, info.length);
-        if (want < info.length) return Status.BUFFER_TOO_SMALL;
-        c.memory().write(buf, info);
-        f.position++;
+    @Override
+    protected String shownName(OpenFile f) {
+        return f.path.getFileName().toString();
+    }
+
+    @Override
+    protected long failed(Call c, Exception e) {
+        return Status.DEVICE_ERROR;
+    }
+
+    @Override
+    protected long flush(Call c, OpenFile f) {
         return Status.SUCCESS;
+    }
+
+    @Override
+    protected byte[] entry(OpenFile dir, long index) throws IOException {
+        List<Path> entries = listing(dir);
+        if (index >= entries.size()) return null;
+        Path e = entries.get((int) index);
+        String shown = overlayName(dir, e);
+        return FileInfo.of(e, shown != null ? shown : e.getFileName().toString(), readOnly(e));
     }
 
     /** A directory's entries: what the host directory holds inside the ESP, then the overlay files shown in it. */
     private List<Path> listing(OpenFile dir) throws IOException {
         List<Path> out = new ArrayList<>();
-        java.util.Map<String, Path> shown = esp.overlaysIn(dir.names);
+        Map<String, Path> shown = esp.overlaysIn(dir.names);
         java.util.Set<String> hidden = new java.util.HashSet<>();
         for (String n : shown.keySet()) hidden.add(n.toLowerCase(java.util.Locale.ROOT));
         try (Stream<Path> s = Files.list(dir.path)) {
@@ -228,10 +167,9 @@ public final class SimpleFileSystem {
         return !esp.writable() || esp.isOverlay(p);
     }
 
-    long write(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        long sizePtr = c.arg(1), buf = c.arg(2);
-        if (f == null || sizePtr == 0) return Status.INVALID_PARAMETER;
+    /** Write (§13.5.6) at the position, never past what a FAT32 file holds. */
+    @Override
+    protected long write(Call c, OpenFile f, long sizePtr, long buf) {
         if (!esp.writable()) return Status.WRITE_PROTECTED;
         if (f.dir) return c.unsupported("directory");
         if (!f.canWrite) return Status.ACCESS_DENIED;
@@ -251,59 +189,13 @@ public final class SimpleFileSystem {
         return Status.SUCCESS;
     }
 
-    long getPosition(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        if (f == null || c.arg(1) == 0) return Status.INVALID_PARAMETER;
-        if (f.dir) return c.unsupported("directory");
-        c.memory().u64(c.arg(1), f.position);
-        return Status.SUCCESS;
-    }
-
-    long setPosition(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        if (f == null) return Status.INVALID_PARAMETER;
-        long pos = c.arg(1);
-        if (f.dir) {
-            if (pos != 0) return c.unsupported("directory position " + Long.toUnsignedString(pos));
-            f.position = 0;
-            return Status.SUCCESS;
-        }
-        try {
-            f.position = pos == -1L ? Files.size(f.path) : pos;
-        } catch (IOException e) {
-            return Status.DEVICE_ERROR;
-        }
-        return Status.SUCCESS;
-    }
-
-    /** GetInfo(This, InformationType, *BufferSize, Buffer) (§13.5.12). */
-    long getInfo(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        long typePtr = c.arg(1), sizePtr = c.arg(2), buf = c.arg(3);
-        if (f == null || typePtr == 0 || sizePtr == 0) return Status.INVALID_PARAMETER;
-        Guid type = c.memory().guid(typePtr);
-        c.note(Guids.name(type));
-        byte[] info;
-        try {
-            if (type.equals(FILE_INFO)) {
-                String name = f.names.isEmpty() ? "" : f.names.get(f.names.size() - 1);
-                info = FileInfo.of(f.path, name, readOnly(f.path));
-            } else if (type.equals(FILE_SYSTEM_INFO)) {
-                info = fileSystemInfo();
-            } else if (type.equals(VOLUME_LABEL)) {
-                info = GuestMemory.utf16z(LABEL);
-            } else {
-                return c.unsupported(Guids.name(type));
-            }
-        } catch (IOException e) {
-            return Status.DEVICE_ERROR;
-        }
-        long have = c.memory().u64(sizePtr);
-        c.memory().u64(sizePtr, info.length);
-        if (have < info.length) return Status.BUFFER_TOO_SMALL;
-        if (buf == 0) return Status.INVALID_PARAMETER;
-        c.memory().write(buf, info);
-        return Status.SUCCESS;
+    /** GetInfo (§13.5.12): the file's info (the payload's own file read-only), the file system's, the label. */
+    @Override
+    protected byte[] info(OpenFile f, Guid type) throws IOException {
+        if (type.equals(FILE_INFO)) return FileInfo.of(f.path, f.name(), readOnly(f.path));
+        if (type.equals(FILE_SYSTEM_INFO)) return fileSystemInfo();
+        if (type.equals(VOLUME_LABEL)) return GuestMemory.utf16z(LABEL);
+        return null;
     }
 
     private byte[] fileSystemInfo() throws IOException {
@@ -323,12 +215,8 @@ public final class SimpleFileSystem {
      * the summary: FAT attribute bits (READ_ONLY, HIDDEN, SYSTEM) other than those reported, a new
      * CreateTime, and the other information types. Everything is checked before anything changes.
      */
-    long setInfo(Call c) {
-        OpenFile f = open.get(c.arg(0));
-        long size = c.arg(2), buf = c.arg(3);
-        if (f == null || c.arg(1) == 0 || buf == 0) return Status.INVALID_PARAMETER;
-        Guid type = c.memory().guid(c.arg(1));
-        c.note(Guids.name(type));
+    @Override
+    protected long setInfo(Call c, OpenFile f, Guid type, long size, long buf) {
         if (!esp.writable()) return Status.WRITE_PROTECTED;
         if (!type.equals(FILE_INFO)) return c.unsupported(Guids.name(type));
         if (size < FileInfo.HEADER + 2 || size > FileInfo.HEADER + 2L * 4096) return Status.BAD_BUFFER_SIZE;
@@ -336,7 +224,7 @@ public final class SimpleFileSystem {
         if (want == null) return Status.INVALID_PARAMETER;
         if (Long.compareUnsigned(want.fileSize(), FAT32_MAX_FILE) > 0) return Status.VOLUME_FULL;
         if (!f.canWrite) return Status.ACCESS_DENIED;
-        String currentName = f.names.isEmpty() ? "" : f.names.get(f.names.size() - 1);
+        String currentName = f.name();
         FileInfo.Fields now;
         try {
             now = FileInfo.parse(FileInfo.of(f.path, currentName, readOnly(f.path)));
