@@ -1,0 +1,74 @@
+package dev.efiemu.protocols;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.efiemu.core.Firmware;
+import dev.efiemu.core.efi.Status;
+import dev.efiemu.core.handles.DevicePath;
+import dev.efiemu.core.image.PeImageFile;
+import dev.efiemu.core.machine.MachineConfig;
+import dev.efiemu.core.machine.RunOutcome;
+import dev.efiemu.fixtures.TestApps;
+import dev.efiemu.loader.Guid;
+import dev.efiemu.protocols.tpm.EventLog;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * EFI_TCG2_PROTOCOL tested from the inside: tcg2.c checks the protocol's answers as a payload sees
+ * them (capability, banks, the log and its last entry, the final-events table, parameter checks,
+ * EXTEND_ONLY, SubmitCommand on the virtual TPM); here the host checks what the guest could not
+ * compute: the digests of the logged event and PCR 12 after it and the EXTEND_ONLY event, in both
+ * banks, and that the log entry the guest found is the host log's last record, byte for byte.
+ */
+class Tcg2ProtocolTest {
+    static final Guid TCG2_SEEN = Guid.parse("e1e1e1e1-0004-0002-0304-05060708090a");
+
+    @Test
+    void guestSideChecksPassAndDigestsMatchTheHostsHashes() throws Exception {
+        byte[] app = Files.readAllBytes(TestApps.build(Path.of("src/test/c/tcg2.c"), "x86_64"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            StandardProtocols p = StandardProtocols.install(fw, null, null);
+            RunOutcome o = fw.runPayload(app, "tcg2.efi", null, 0, DevicePath.filePath("\\tcg2.efi"));
+            String why = o.fault() != null ? o.fault().format() : "tcg2.c line " + (o.status() & 0xfffff) + " " + Status.name(o.status());
+            assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+            assertEquals(Status.SUCCESS, o.status(), why);
+
+            EventLog log = p.tcg2().log();
+            List<EventLog.Event> pcr12 = log.events().stream().filter(e -> e.pcr() == 12).toList();
+            assertEquals(1, pcr12.size(), "one logged event in PCR 12 (the EXTEND_ONLY one is not logged): " + pcr12);
+            EventLog.Event ev = pcr12.get(0);
+            assertEquals(EventLog.EV_IPL, ev.type());
+            assertArrayEquals("tcg2 test".getBytes(StandardCharsets.US_ASCII), ev.data());
+            byte[] efiemu = "efiemu".getBytes(StandardCharsets.US_ASCII), x = "x".getBytes(StandardCharsets.US_ASCII);
+            for (EventLog.Bank b : List.of(EventLog.Bank.SHA1, EventLog.Bank.SHA256)) {
+                MessageDigest md = MessageDigest.getInstance(b.jcaName());
+                byte[] d1 = md.digest(efiemu), d2 = md.digest(x);
+                assertArrayEquals(d1, ev.digests().get(b), b + " digest of the logged data");
+                byte[] pcr = new byte[md.getDigestLength()];
+                md.update(pcr);
+                md.update(d1);
+                pcr = md.digest();
+                md.update(pcr);
+                md.update(d2);
+                assertArrayEquals(md.digest(), log.pcr(b, 12), b + " PCR 12: extended by the logged event, then by the EXTEND_ONLY one");
+            }
+            assertTrue(log.events().stream().noneMatch(e -> e.pcr() == 4 && new String(e.data(), StandardCharsets.US_ASCII).contains("no image")),
+                    "a refused PE_COFF_IMAGE measurement is not logged");
+
+            long seen = fw.tables().configTables().get(TCG2_SEEN);
+            long lastEntry = fw.machine().memory().u64(seen);
+            byte[] host = log.bytes();
+            int recordLength = 4 + 4 + 4 + (2 + 20) + (2 + 32) + 4 + 9;
+            byte[] guest = fw.machine().memory().read(lastEntry, recordLength);
+            assertArrayEquals(java.util.Arrays.copyOfRange(host, host.length - recordLength, host.length), guest,
+                    "GetEventLog's last entry is the host log's last record");
+        }
+    }
+}
