@@ -92,6 +92,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK(cap.SupportedEventLogs == LOG_FORMAT_TCG_2);
     CHECK(cap.TPMPresentFlag == 1);
     CHECK(cap.MaxCommandSize == 4096 && cap.MaxResponseSize == 4096);
+    CHECK(cap.ManufacturerID == 0x45464945); /* "EFIE" */
     CHECK(cap.NumberOfPcrBanks == 2);
     CHECK(cap.ActivePcrBanks == (BOOT_HASH_ALG_SHA1 | BOOT_HASH_ALG_SHA256));
 
@@ -150,6 +151,12 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(t->GetEventLog(t, LOG_FORMAT_TCG_2, &loc, &after, &truncated));
     CHECK(after == last && final[1] == 1);
 
+    /* the edges that are valid: the last PCR (23), an event with no data, DataToHashLen 0 */
+    event(&e, 23, "", 0);
+    CHECK_OK(t->HashLogExtendEvent(t, EXTEND_ONLY, (UINT64)(UINTN)data, 6, &e));
+    event(&e, 13, "", 0);
+    CHECK_OK(t->HashLogExtendEvent(t, EXTEND_ONLY, 0, 0, &e));
+
     /* PE_COFF_IMAGE of bytes that are no PE image: EFI_UNSUPPORTED, as edk2's Tcg2Dxe answers */
     event(&e, 4, "no image", 8);
     CHECK(t->HashLogExtendEvent(t, PE_COFF_IMAGE, (UINT64)(UINTN)data, 6, &e) == EFI_UNSUPPORTED);
@@ -161,6 +168,19 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK(t->SubmitCommand(t, 5, cmd, sizeof out, out) == EFI_INVALID_PARAMETER);
     CHECK(t->SubmitCommand(t, 11, cmd, sizeof out, out) == EFI_INVALID_PARAMETER); /* size field says 12 */
     CHECK(t->SubmitCommand(t, sizeof cmd, cmd, sizeof out, out) == EFI_UNSUPPORTED);
+    UINT8 hdr[10] = {0x80, 0x01, 0, 0, 0, 10, 0, 0, 0x01, 0x44}; /* a bare 10-byte header: well formed */
+    CHECK(t->SubmitCommand(t, 10, hdr, sizeof out, out) == EFI_UNSUPPORTED);
+    UINT8 *big;
+    CHECK_OK(bs->AllocatePool(EfiLoaderData, 4097, (VOID **)&big));
+    memset(big, 0, 4097);
+    big[0] = 0x80, big[1] = 0x01, big[4] = 0x10, big[5] = 0x00; /* 4096: the largest command */
+    CHECK(t->SubmitCommand(t, 4096, big, sizeof out, out) == EFI_UNSUPPORTED);
+    big[4] = 0x10, big[5] = 0x01;
+    CHECK(t->SubmitCommand(t, 4097, big, sizeof out, out) == EFI_INVALID_PARAMETER);
+    /* the sizes are UINT32: what the caller left in a register's upper half is not part of them */
+    EFI_STATUS(EFIAPI *submit64)(TCG2 *, UINT64, UINT8 *, UINT64, UINT8 *) =
+        (EFI_STATUS(EFIAPI *)(TCG2 *, UINT64, UINT8 *, UINT64, UINT8 *))t->SubmitCommand;
+    CHECK(submit64(t, 0xdead00000000000cULL, cmd, 0xbeef000000000040ULL, out) == EFI_UNSUPPORTED);
 
     UINT64 *seen;
     CHECK_OK(bs->AllocatePool(EfiLoaderData, 8, (VOID **)&seen));

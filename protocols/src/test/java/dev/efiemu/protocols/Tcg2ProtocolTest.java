@@ -58,6 +58,13 @@ class Tcg2ProtocolTest {
                 md.update(pcr);
                 md.update(d2);
                 assertArrayEquals(md.digest(), log.pcr(b, 12), b + " PCR 12: extended by the logged event, then by the EXTEND_ONLY one");
+                md.update(new byte[md.getDigestLength()]);
+                md.update(d1);
+                assertArrayEquals(md.digest(), log.pcr(b, 23), b + " PCR 23, the last one, extended");
+                byte[] empty = md.digest(new byte[0]);
+                md.update(new byte[md.getDigestLength()]);
+                md.update(empty);
+                assertArrayEquals(md.digest(), log.pcr(b, 13), b + " PCR 13 extended with the digest of no data");
             }
             assertTrue(log.events().stream().noneMatch(e -> e.pcr() == 4 && new String(e.data(), StandardCharsets.US_ASCII).contains("no image")),
                     "a refused PE_COFF_IMAGE measurement is not logged");
