@@ -122,20 +122,23 @@ public final class ImageServices {
         r.add(BootService.EXIT_BOOT_SERVICES, this::exitBootServices);
     }
 
+    /** The device paths LoadImage wrote for each image (by its LoadedImage protocol's address): FilePath and the LoadedImageDevicePath. */
+    private final java.util.Map<Long, long[]> devicePaths = new java.util.HashMap<>();
+
     long loadImage(Call c) {
         long parent = c.arg(1), pathPtr = c.arg(2), src = c.arg(3), srcSize = c.arg(4), out = c.arg(5);
         if (out == 0 || images.get(parent) == null) return Status.INVALID_PARAMETER;
         DevicePath path = DevicePath.read(mem, pathPtr);
         byte[] file;
         long device = 0;
-        long loaded = 0;
+        long loaded = 0, pooled = 0; // the firmware's buffers for the file: freed once the image is loaded (or refused)
         if (src != 0) {
             file = mem.read(src, srcSize);
         } else {
             if (path == null) return Status.INVALID_PARAMETER;
             PathImage found = readByPath(path);
             if (found != null) {
-                src = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, found.file().length);
+                src = pooled = m.allocatePool(MemoryType.BOOT_SERVICES_DATA, found.file().length);
                 mem.write(src, found.file());
             } else if ((c.arg(0) & 0xff) == 0) {
                 // §7.4: with BootPolicy FALSE, a LoadFile2 device on the path is asked next
@@ -155,6 +158,7 @@ public final class ImageServices {
         long verdict = authenticate(pathPtr, src, file.length, c.arg(0));
         if (verdict != Status.SUCCESS) {
             if (loaded != 0) m.memoryMap().free(loaded, pages(file.length));
+            if (pooled != 0) m.pool().freePinned(pooled);
             c.note("refused by the security arch protocol: " + Status.name(verdict));
             return verdict == Status.ACCESS_DENIED ? Status.ACCESS_DENIED : Status.SECURITY_VIOLATION;
         }
@@ -168,6 +172,7 @@ public final class ImageServices {
             return e.status == Status.UNSUPPORTED ? c.unsupported(e.argument) : e.status;
         } finally {
             if (loaded != 0) m.memoryMap().free(loaded, pages(file.length));
+            if (pooled != 0) m.pool().freePinned(pooled);
         }
     }
 
@@ -223,7 +228,7 @@ public final class ImageServices {
             c.note("through LoadFile2 of " + restPath + ":");
             return new PathImage(mem.read(buf, (int) got), best.address(), restPath, buf);
         } finally {
-            m.pool().free(sizePtr);
+            m.pool().freePinned(sizePtr);
         }
     }
 
@@ -322,6 +327,7 @@ public final class ImageServices {
             }
             fullPath = writePath(full);
         }
+        devicePaths.put(li, new long[] {filePath, fullPath});
         LoadedImageProtocol.write(mem, li, parent, tables.systemTable(), deviceHandle, filePath, base,
                 pages * MemoryMap.PAGE, codeType, dataType);
         m.installProtocol(h, Guids.LOADED_IMAGE, li);
@@ -400,11 +406,15 @@ public final class ImageServices {
         return Status.SUCCESS;
     }
 
+    /** Unloads an image and frees what LoadImage allocated for it: its pages, its LoadedImage protocol and both device paths (edk2's CoreUnloadAndCloseImage). */
     private void unload(LoadedImageRecord rec) {
         images.remove(rec);
         Handle h = rec.handle();
         for (var g : h.guids()) m.handles().uninstall(h, g);
         m.memoryMap().free(rec.base(), rec.pages());
+        for (long path : devicePaths.getOrDefault(rec.protocolAddr(), new long[0])) if (path != 0) m.pool().freePinned(path);
+        devicePaths.remove(rec.protocolAddr());
+        m.pool().freePinned(rec.protocolAddr());
     }
 
     /** §7.4 ExitBootServices: a stale map key is refused; otherwise the machine freezes. */

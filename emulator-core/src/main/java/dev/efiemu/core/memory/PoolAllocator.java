@@ -67,6 +67,15 @@ public final class PoolAllocator {
         return a;
     }
 
+    /**
+     * The firmware gives back one of its own allocations ({@link #allocatePinned}): what it made
+     * for an image it unloads, a buffer it used for a call. False if {@code address} is not one.
+     */
+    public boolean freePinned(long address) {
+        if (!pinned.remove(address)) return false;
+        return free(address);
+    }
+
     /** @return false if {@code address} is not a live pool allocation, or is one of the firmware's own */
     public boolean free(long address) {
         if (pinned.contains(address)) return false;
