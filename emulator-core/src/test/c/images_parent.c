@@ -1,6 +1,8 @@
 /* Nested images: loads the child app from a buffer the test published as a configuration table,
  * starts it twice (it exits through Exit() with ExitData, then returns normally), and checks what
- * comes back to the parent; an unstarted image is unloaded. */
+ * comes back to the parent; an unstarted image is unloaded. LoadImage's refusals (§7.4): no
+ * ImageHandle, an unknown parent, neither buffer nor path, a path no device serves, and the same
+ * child built for AArch64 (the table's second buffer) on this x86_64 machine. */
 #include <efiemu_test.h>
 
 static EFI_GUID CHILD_TABLE = {0xe1e1e1e1, 0x0001, 0x0002, {3, 4, 5, 6, 7, 8, 9, 10}};
@@ -54,5 +56,20 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK(bs->Exit(h, EFI_SUCCESS, 0, NULL) == EFI_INVALID_PARAMETER);
     UINT8 junk[64] = {0};
     CHECK(bs->LoadImage(FALSE, image, NULL, junk, sizeof(junk), &h) == EFI_LOAD_ERROR);
+
+    CHECK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], NULL) == EFI_INVALID_PARAMETER);
+    CHECK(bs->LoadImage(FALSE, (EFI_HANDLE)(UINTN)0x1234, NULL, (VOID *)child[0], child[1], &h) == EFI_INVALID_PARAMETER);
+    CHECK(bs->LoadImage(FALSE, image, NULL, NULL, 0, &h) == EFI_INVALID_PARAMETER);
+    static const struct {
+        UINT8 type, subtype, len[2];
+        CHAR16 name[9];
+        UINT8 end[4];
+    } __attribute__((packed)) nowhere = {4, 4, {4 + 18, 0}, u"\\nope.efi", {0x7f, 0xff, 4, 0}};
+    CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)&nowhere, NULL, 0, &h) == EFI_NOT_FOUND);
+    CHECK(bs->LoadImage(TRUE, image, (EFI_DEVICE_PATH_PROTOCOL *)&nowhere, NULL, 0, &h) == EFI_NOT_FOUND);
+    /* a PE for another machine: EFI_UNSUPPORTED, and nothing left behind */
+    EFI_HANDLE before = h;
+    CHECK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[2], child[3], &h) == EFI_UNSUPPORTED);
+    CHECK(h == before);
     return EFI_SUCCESS;
 }

@@ -96,12 +96,17 @@ class TargetedAppsTest {
     @Test
     void nestedImagesWithExitData() throws Exception {
         byte[] child = Files.readAllBytes(app("images_child"));
+        byte[] arm64 = Files.readAllBytes(TestApps.build(Path.of("src/test/c/images_child.c"), "aarch64"));
         assertPassed(run("images_parent", fw -> {
             long buf = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, child.length);
             fw.machine().memory().write(buf, child);
-            long table = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, 16);
+            long other = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, arm64.length);
+            fw.machine().memory().write(other, arm64);
+            long table = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, 32);
             fw.machine().memory().u64(table, buf);
             fw.machine().memory().u64(table + 8, child.length);
+            fw.machine().memory().u64(table + 16, other);
+            fw.machine().memory().u64(table + 24, arm64.length);
             fw.tables().installConfigTable(CHILD_TABLE, table);
         }));
     }
