@@ -122,9 +122,6 @@ public final class ImageServices {
         r.add(BootService.EXIT_BOOT_SERVICES, this::exitBootServices);
     }
 
-    /** The device paths LoadImage wrote for each image (by its LoadedImage protocol's address): FilePath and the LoadedImageDevicePath. */
-    private final java.util.Map<Long, long[]> devicePaths = new java.util.HashMap<>();
-
     long loadImage(Call c) {
         long parent = c.arg(1), pathPtr = c.arg(2), src = c.arg(3), srcSize = c.arg(4), out = c.arg(5);
         if (out == 0 || images.get(parent) == null) return Status.INVALID_PARAMETER;
@@ -327,13 +324,12 @@ public final class ImageServices {
             }
             fullPath = writePath(full);
         }
-        devicePaths.put(li, new long[] {filePath, fullPath});
         LoadedImageProtocol.write(mem, li, parent, tables.systemTable(), deviceHandle, filePath, base,
                 pages * MemoryMap.PAGE, codeType, dataType);
         m.installProtocol(h, Guids.LOADED_IMAGE, li);
         m.installProtocol(h, Guids.LOADED_IMAGE_DEVICE_PATH, fullPath);
         LoadedImageRecord rec = new LoadedImageRecord(h, name, base, pages * MemoryMap.PAGE, base + pe.entryPointRva(),
-                pe.subsystem(), li, pages);
+                pe.subsystem(), li, pages, filePath, fullPath);
         images.add(rec);
         log.debug("loaded {} at 0x{} entry 0x{}", name, Long.toHexString(base), Long.toHexString(rec.entry()));
         DevicePath measuredPath = devicePath == null ? null : fullPath != 0 ? DevicePath.read(mem, fullPath) : devicePath;
@@ -412,8 +408,8 @@ public final class ImageServices {
         Handle h = rec.handle();
         for (var g : h.guids()) m.handles().uninstall(h, g);
         m.memoryMap().free(rec.base(), rec.pages());
-        for (long path : devicePaths.getOrDefault(rec.protocolAddr(), new long[0])) if (path != 0) m.pool().freePinned(path);
-        devicePaths.remove(rec.protocolAddr());
+        if (rec.filePath() != 0) m.pool().freePinned(rec.filePath());
+        if (rec.fullPath() != 0) m.pool().freePinned(rec.fullPath());
         m.pool().freePinned(rec.protocolAddr());
     }
 
