@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -43,33 +44,14 @@ final class KexecCommand implements Callable<Integer> {
             description = "the EFI application (UKI, EFI-stub kernel); default: the ESP's default entry, or with --disk the disk's \\EFI\\BOOT\\BOOTX64.EFI")
     Path payload;
 
-    @Option(names = "--disk", paramLabel = "FILE",
-            description = "a disk image (raw, GPT/MBR, or an ISO 9660 with El Torito) served read-only as a block device with its partitions and FAT file systems;"
-                    + " without PAYLOAD, --esp and --entry the first that has \\EFI\\BOOT\\BOOTX64.EFI boots; repeatable")
-    List<Path> disks = new ArrayList<>();
-
-    @Option(names = "--keys", paramLabel = "TEXT", description = "key presses ConIn delivers, in order (none by default): a boot menu's Enter")
-    String keys;
+    @Mixin
+    BootOptions boot = new BootOptions();
 
     @Option(names = "--esp", paramLabel = "DIR", description = "the EFI system partition (default: the first of /efi, /boot, /boot/efi that has EFI/ or loader/)")
     Path esp;
 
     @Option(names = "--entry", paramLabel = "ID", description = "boot this entry of the ESP instead of the default (loader/entries/ID.conf or EFI/Linux/ID.efi)")
     String entry;
-
-    @Option(names = "--initrd", paramLabel = "FILE", description = "served to Linux through the LINUX_EFI_INITRD_MEDIA LoadFile2 device path")
-    Path initrd;
-
-    @Option(names = "--cmdline", paramLabel = "TEXT", description = "the payload's LoadOptions (a UKI's own .cmdline wins under Secure Boot)")
-    String cmdline;
-
-    @Option(names = "--tpm", paramLabel = "virtual|DEVICE|swtpm:HOST:PORT", defaultValue = "virtual",
-            description = "the TPM the payload measures into: efiemu's virtual PCRs (default), a TPM 2.0 device such as /dev/tpmrm0, or swtpm's TCP channel")
-    String tpm;
-
-    @Option(names = "--tpm-log", paramLabel = "FILE",
-            description = "the event log that describes the TPM's PCRs so far (default for a device: /sys/kernel/security/tpm0/binary_bios_measurements); new events are appended to it")
-    Path tpmLog;
 
     @Option(names = "--exec", description = "reboot into the loaded image at once (like kexec -e: no clean shutdown; prefer systemctl kexec)")
     boolean exec;
@@ -84,28 +66,8 @@ final class KexecCommand implements Callable<Integer> {
     @Option(names = "--no-host-runtime", description = "do not pass the host firmware's EFI runtime services on to the next kernel (it then boots without them)")
     boolean noHostRuntime;
 
-    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "${env:EFIEMU_ENGINE:-auto}",
-            description = "the CPU engine: auto is KVM where /dev/kvm works, else Unicorn (default ${DEFAULT-VALUE}: $EFIEMU_ENGINE or auto);"
-                    + " the summary says which ran")
-    String engine;
-
-    @Option(names = "--seed", paramLabel = "N", description = "seed for EFI_RNG_PROTOCOL and the clock: same seed, same image")
-    Long seed;
-
     @Option(names = "--budget", paramLabel = "SECONDS", defaultValue = "300", description = "end a runaway payload after this much wall time (default ${DEFAULT-VALUE})")
     long budgetSeconds;
-
-    @Option(names = "--secure-boot", description = "verify the payload against --db / --vars before it runs, as firmware would")
-    boolean secureBoot;
-
-    @Option(names = "--vars", paramLabel = "FILE", description = "variable store: an OVMF VARS file, or efiemu's own store file")
-    Path vars;
-
-    @Option(names = "--db", paramLabel = "CERT|ESL", description = "allowed keys for --secure-boot; repeatable")
-    List<Path> db = new ArrayList<>();
-
-    @Option(names = "--dbx", paramLabel = "CERT|ESL", description = "forbidden keys and hashes; repeatable")
-    List<Path> dbx = new ArrayList<>();
 
     @Override
     public Integer call() throws IOException {
@@ -119,9 +81,8 @@ final class KexecCommand implements Callable<Integer> {
             Path initrdFile = t.initrds().size() == 1 ? t.initrds().get(0) : null;
             if (t.initrds().size() > 1) initrdFile = joined = concatenate(t.initrds());
             System.out.println("efiemu kexec: " + t.describe());
-            BootRequest req = BootRequest.of(t.payload()).withInitrd(initrdFile).withCmdline(t.cmdline()).withMemmap(memmap).withSeed(seed)
-                    .withBudget(budgetSeconds * 1000).withEsp(t.esp(), false, false).withVariables(vars).withSecureBoot(secureBoot, db, dbx)
-                    .withTpm(tpm, tpmLog).withEngine(engine).withDisks(disks).withKeys(keys);
+            BootRequest req = boot.applyTo(BootRequest.of(t.payload()).withInitrd(initrdFile).withCmdline(t.cmdline()).withMemmap(memmap)
+                    .withBudget(budgetSeconds * 1000).withEsp(t.esp(), false, false));
             try (BootSession session = BootSession.open(req)) {
                 BootReport report = session.run();
                 Summary.print(System.out, report);
@@ -184,19 +145,19 @@ final class KexecCommand implements Callable<Integer> {
     }
 
     Target target() {
-        if (payload == null && esp == null && entry == null && !disks.isEmpty()) {
-            return new Target(null, null, initrd != null ? List.of(initrd) : List.of(), cmdline, null, List.copyOf(disks));
+        if (payload == null && esp == null && entry == null && !boot.disks.isEmpty()) {
+            return new Target(null, null, boot.initrd != null ? List.of(boot.initrd) : List.of(), boot.cmdline, null, List.copyOf(boot.disks));
         }
         if (payload != null) {
             if (entry != null) throw new BootError("give either PAYLOAD or --entry, not both");
-            return new Target(payload, esp, initrd != null ? List.of(initrd) : List.of(), cmdline, null, List.copyOf(disks));
+            return new Target(payload, esp, boot.initrd != null ? List.of(boot.initrd) : List.of(), boot.cmdline, null, List.copyOf(boot.disks));
         }
         Path dir = esp != null ? esp : findEsp();
         BootEntries entries = BootEntries.read(dir);
         BootEntries.Entry e = entry != null ? entries.find(entry) : entries.defaultEntry();
         List<Path> initrds = new ArrayList<>(e.initrds());
-        if (initrd != null) initrds.add(initrd);
-        return new Target(e.program(), dir, List.copyOf(initrds), cmdline != null ? cmdline : e.options(), e.id(), List.copyOf(disks));
+        if (boot.initrd != null) initrds.add(boot.initrd);
+        return new Target(e.program(), dir, List.copyOf(initrds), boot.cmdline != null ? boot.cmdline : e.options(), e.id(), List.copyOf(boot.disks));
     }
 
     static Path findEsp() {

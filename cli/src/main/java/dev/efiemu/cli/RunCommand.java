@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,21 +25,11 @@ class RunCommand implements Callable<Integer> {
             description = "the EFI application (UKI, EFI-stub kernel, ...); without it, \\EFI\\BOOT\\BOOTX64.EFI (BOOTAA64.EFI) of the first --disk that has it")
     Path payload;
 
-    @Option(names = "--disk", paramLabel = "FILE",
-            description = "a disk image (raw, GPT/MBR, or an ISO 9660 with El Torito) served read-only as a block device with its partitions and FAT file systems; repeatable")
-    java.util.List<Path> disks = new java.util.ArrayList<>();
-
-    @Option(names = "--initrd", paramLabel = "FILE", description = "served to Linux through the LINUX_EFI_INITRD_MEDIA LoadFile2 device path")
-    Path initrd;
-
-    @Option(names = "--cmdline", paramLabel = "TEXT", description = "the payload's LoadOptions (UTF-16)")
-    String cmdline;
+    @Mixin
+    BootOptions boot = new BootOptions();
 
     @Option(names = "--memory", paramLabel = "SIZE", defaultValue = "1G", description = "RAM of the target machine (default ${DEFAULT-VALUE}; QEMU layouts)")
     String memory;
-
-    @Option(names = "--seed", paramLabel = "N", description = "seed for EFI_RNG_PROTOCOL: same seed, same run")
-    Long seed;
 
     @Option(names = "--trace", arity = "0..1", paramLabel = "NAMES", parameterConsumer = GdbOptions.TraceNames.class,
             description = "print service calls to stderr: all, or --trace=LoadImage,StartImage,ConOut (services or whole protocols)")
@@ -71,35 +62,11 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--eventlog", paramLabel = "FILE", description = "write the TCG2 event log (binary, crypto-agile) of the run")
     Path eventlog;
 
-    @Option(names = "--tpm", paramLabel = "virtual|DEVICE|swtpm:HOST:PORT", defaultValue = "virtual",
-            description = "the TPM the payload measures into: efiemu's virtual PCRs (default), a TPM 2.0 device such as /dev/tpmrm0, or swtpm's TCP channel")
-    String tpm;
-
-    @Option(names = "--tpm-log", paramLabel = "FILE",
-            description = "the event log that describes the TPM's PCRs so far (default for a device: /sys/kernel/security/tpm0/binary_bios_measurements); new events are appended to it")
-    Path tpmLog;
-
     @Option(names = "--esp", paramLabel = "DIR", description = "a directory served as the EFI system partition (SimpleFileSystem); the payload's device")
     Path esp;
 
     @Option(names = "--esp-writable", description = "let the payload write to the ESP (writes are real)")
     boolean espWritable;
-
-    @Option(names = "--vars", paramLabel = "FILE",
-            description = "variable store: an edk2/OVMF VARS file (imported, never written) or efiemu's own store file (read, and written back after the run)")
-    Path vars;
-
-    @Option(names = "--secure-boot", description = "enforce Secure Boot: SecureBoot=1, Security2 verifies every image; keys from --db or an OVMF --vars")
-    boolean secureBoot;
-
-    @Option(names = "--db", paramLabel = "CERT|ESL", description = "allowed keys for --secure-boot (PEM/DER certificate or EFI_SIGNATURE_LIST); repeatable")
-    java.util.List<Path> db = new java.util.ArrayList<>();
-
-    @Option(names = "--dbx", paramLabel = "CERT|ESL", description = "forbidden keys and hashes; repeatable")
-    java.util.List<Path> dbx = new java.util.ArrayList<>();
-
-    @Option(names = "--keys", paramLabel = "TEXT", description = "key presses ConIn delivers, in order (none by default)")
-    String keys;
 
     @Option(names = "--esp-disk", description = "also serve the ESP as a read-only block device (FAT image; BlockIo/DiskIo) for payloads that read disks themselves, like GRUB")
     boolean espDisk;
@@ -113,11 +80,6 @@ class RunCommand implements Callable<Integer> {
     @Option(names = "--gdb", paramLabel = "[HOST:]PORT", description = "serve the GDB remote protocol there and wait for gdb before the first instruction (debug: default 127.0.0.1:1234)")
     String gdb;
 
-    @Option(names = "--engine", paramLabel = "auto|unicorn|kvm", defaultValue = "${env:EFIEMU_ENGINE:-auto}",
-            description = "the CPU engine: auto is KVM where /dev/kvm works, else Unicorn (default ${DEFAULT-VALUE}: $EFIEMU_ENGINE or auto);"
-                    + " the summary says which ran")
-    String engine;
-
     @Option(names = "--gdb-detach-continue", description = "when gdb disconnects without detaching, let the run go on (default: it stops)")
     boolean gdbDetachContinue;
 
@@ -128,12 +90,12 @@ class RunCommand implements Callable<Integer> {
             throw new InputError("--kexec and --kexec-dry-run need --memmap host: the image must be laid out in this machine's RAM"
                     + " (a dry run also takes --memmap FILE, a machine's /proc/iomem)");
         }
-        if (gdb != null) engine = GdbOptions.engineFor(engine);
+        if (gdb != null) boot.engine = GdbOptions.engineFor(boot.engine);
         if (screenshot != null) {
             Path dir = screenshot.toAbsolutePath().getParent();
             if (!Files.isDirectory(dir) || !Files.isWritable(dir)) throw new InputError("--screenshot " + screenshot + ": " + dir + " is not a writable directory");
         }
-        if (payload == null && disks.isEmpty()) throw new InputError("nothing to run: give a PAYLOAD, or a --disk to boot from");
+        if (payload == null && boot.disks.isEmpty()) throw new InputError("nothing to run: give a PAYLOAD, or a --disk to boot from");
         if (payload == null && esp != null) throw new InputError("--esp serves the PAYLOAD's device: give a PAYLOAD with it (or put the ESP on a --disk)");
         BootRequest req = request();
         PrintWriter json = null;
@@ -174,9 +136,8 @@ class RunCommand implements Callable<Integer> {
 
     /** The boot these options describe. */
     BootRequest request() {
-        return BootRequest.of(payload).withInitrd(initrd).withCmdline(cmdline).withMemmap(memmap).withMemory(Sizes.parse(memory))
-                .withSeed(seed).withBudget(gdb != null ? 0 : budgetSeconds * 1000).withEsp(esp, espWritable, espDisk).withKeys(keys)
-                .withVariables(vars).withSecureBoot(secureBoot, db, dbx).withTpm(tpm, tpmLog).withDtb(dtb).withEngine(engine).withDisks(disks);
+        return boot.applyTo(BootRequest.of(payload).withInitrd(boot.initrd).withCmdline(boot.cmdline).withMemmap(memmap)
+                .withMemory(Sizes.parse(memory)).withBudget(gdb != null ? 0 : budgetSeconds * 1000).withEsp(esp, espWritable, espDisk).withDtb(dtb));
     }
 
     static byte[] readInput(Path p, String what) {
