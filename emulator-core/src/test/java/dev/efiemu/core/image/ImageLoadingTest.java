@@ -49,7 +49,8 @@ class ImageLoadingTest {
             long pad = map.allocate(MemoryMap.AllocateType.ANY_PAGES, MemoryType.BOOT_SERVICES_DATA.code(), 3, 0);
             List<MemoryMap.Region> padded = map.regions();
             ImageServices images = fw.images();
-            LoadedImageRecord rec = images.load(file, "child.efi", 0, 0, DevicePath.filePath("\\child.efi"));
+            long parent = 0x7e57c000L, device = 0x7e57d000L; // ParentHandle, DeviceHandle: copied as given
+            LoadedImageRecord rec = images.load(file, "child.efi", parent, device, DevicePath.filePath("\\child.efi"));
             long base = rec.base();
             assertEquals(0, base % 0x10000, String.format("base 0x%x on the section alignment", base));
             assertEquals(pages, rec.pages());
@@ -68,7 +69,9 @@ class ImageLoadingTest {
             assertNotNull(rec.handle().protocol(Guids.LOADED_IMAGE));
             ByteBuffer b = ByteBuffer.wrap(fw.memory().read(li, LoadedImageProtocol.SIZE)).order(ByteOrder.LITTLE_ENDIAN);
             assertEquals(LoadedImageProtocol.REVISION, b.getInt(0), "Revision");
+            assertEquals(parent, b.getLong(8), "ParentHandle");
             assertEquals(fw.tables().systemTable(), b.getLong(16), "SystemTable");
+            assertEquals(device, b.getLong(24), "DeviceHandle");
             assertEquals(base, b.getLong(64), "ImageBase");
             assertEquals(pages * 4096, b.getLong(72), "ImageSize");
             assertEquals(MemoryType.LOADER_CODE.code(), b.getInt(80), "ImageCodeType");
@@ -106,6 +109,32 @@ class ImageLoadingTest {
             var bad = assertThrows(ImageServices.LoadFailure.class, () -> fw.images().load(new byte[100], "junk.efi", 0, 0, null));
             assertEquals(Status.LOAD_ERROR, bad.status);
             assertTrue(bad.getMessage().startsWith("junk.efi: "), bad.getMessage());
+        }
+    }
+
+    /**
+     * The registry fault reports read: an address is "name+offset" from the image's first byte to its
+     * last, and not one byte outside; the registry is empty again once the image is unloaded.
+     */
+    @Test
+    void faultReportsNameTheImageFromItsFirstToItsLastByte() throws Exception {
+        byte[] file = Files.readAllBytes(app(List.of()));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L), PeImageFile::parse)) {
+            LoadedImages registry = fw.machine().images();
+            assertTrue(registry.isEmpty(), "nothing loaded yet");
+            LoadedImageRecord rec = fw.images().load(file, "child.efi", 0, 0, null);
+            assertTrue(!registry.isEmpty());
+            long base = rec.base(), end = base + rec.size();
+            assertEquals("child.efi+0x0", fw.machine().where(base));
+            assertEquals(String.format("child.efi+0x%x", rec.size() - 1), fw.machine().where(end - 1));
+            assertTrue(!fw.machine().where(end).startsWith("child.efi"), fw.machine().where(end));
+            assertTrue(!fw.machine().where(base - 1).startsWith("child.efi"), fw.machine().where(base - 1));
+            List<LoadedImageRecord> seen = new java.util.ArrayList<>();
+            for (LoadedImageRecord i : registry) seen.add(i);
+            assertEquals(List.of(rec), seen, "iteration sees the loaded image");
+            assertEquals(0x1234, fw.images().start(rec, 0, 0), "images_child returns 0x1234");
+            assertTrue(registry.isEmpty(), "an application that returns is unloaded (§7.4 StartImage)");
+            assertTrue(!fw.machine().where(base).startsWith("child.efi"), fw.machine().where(base));
         }
     }
 }
