@@ -4,18 +4,14 @@
 # hand-off ELF, and qemu-system-aarch64 (TCG, -cpu max, 1 GiB) boots it to the initrd's marker.
 # Prints the median time of each part: efiemu (whole process), QEMU to the marker.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 n="${1:-3}"
-"$repo/efiemu" fixtures fetch >/dev/null
-fx="$("$repo/efiemu" fixtures path)"
-jar="$repo/cli/target/efiemu.jar"
 marker="EFIEMU-INITRD-MARKER"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 qemu=(qemu-system-aarch64 -accel tcg -M virt -cpu max -m 1G -nographic -nodefaults)
 "${qemu[@]/virt/virt,dumpdtb=$work/virt.dtb}" >/dev/null 2>&1
 
 now() { date +%s.%N; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 a64=(--initrd "$fx/built/marker-initrd-aarch64.cpio.gz" --cmdline "console=ttyAMA0 panic=-1")

@@ -8,7 +8,7 @@
 #
 #   bench/fuzz.sh [MINUTES] [TARGET...]      e.g. bench/fuzz.sh 5 PeImageFuzzer GdbPacketFuzzer
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$repo"
 minutes="${1:-2}"
 shift || true
@@ -25,8 +25,6 @@ targets=("$@")
 ((${#targets[@]})) || targets=(PeImageFuzzer AuthenticodeFuzzer BzImageFuzzer Arm64ImageFuzzer ZbootFuzzer
                                  SignatureListFuzzer VariableStoreFuzzer GdbPacketFuzzer GptFuzzer MbrFuzzer ElToritoFuzzer FatFuzzer)
 
-"$repo/efiemu" fixtures fetch >/dev/null   # the seeds cut from Debian's payloads come from there
-fx="$("$repo/efiemu" fixtures path)"
 echo "building the test classes and their classpath..." >&2
 # One reactor build: sibling modules resolve to their target/classes (nothing is installed into ~/.m2).
 mvn -B -q -o -Dstyle.color=never -pl loader,debugger -am test-compile dependency:build-classpath \

@@ -4,11 +4,8 @@
 #   (b) QEMU + OVMF booting the UKI from a directory ESP (EFI/BOOT/BOOTX64.EFI)
 # both TCG, q35, 1 GiB. Prints the medians and their ratio.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 n="${1:-3}"
-"$repo/efiemu" fixtures fetch >/dev/null
-fx="$("$repo/efiemu" fixtures path)"
-jar="$repo/cli/target/efiemu.jar"
 marker="EFIEMU-INITRD-MARKER"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/esp/EFI/BOOT"
@@ -16,7 +13,6 @@ cp "$fx/built/uki.efi" "$work/esp/EFI/BOOT/BOOTX64.EFI"
 qemu=(qemu-system-x86_64 -accel tcg -M q35 -m 1G -nographic -nodefaults -serial stdio -no-reboot)
 
 now() { date +%s.%N; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # Runs a command until the marker appears on its output; prints the seconds it took.

@@ -8,14 +8,10 @@
 # engine (issue 13) and a KVM column compares it with the fast Unicorn engine; KVM nested inside a
 # TCG guest (the kexec lab's) is no speed figure, and the script says so when it sees a hypervisor.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 n="${1:-5}"
-fx="${EFIEMU_FIXTURES:-${EFIEMU_CACHE:-$HOME/.cache/efiemu}/fixtures}"
-"$repo/efiemu" fixtures fetch >/dev/null
-jar="$repo/cli/target/efiemu.jar"
 slowlib=/usr/lib/x86_64-linux-gnu/libunicorn.so.2
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 measure() { # engine-lib payload args... (engine-lib "kvm": the KVM engine)
   local lib="$1"; shift

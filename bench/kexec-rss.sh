@@ -4,9 +4,7 @@
 # 3 GiB of RAM (same payload, same seed) and prints both figures and their ratio.
 # Target (issue 10): within 10 % of each other, under 400 MiB.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$repo/efiemu" fixtures fetch >/dev/null
-fx="$("$repo/efiemu" fixtures path)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 run() { # memory -> "backed rss"
   local out
   out=$("$repo/efiemu" lab --memory "$1" --file "/uki.efi=$fx/built/uki.efi" -- \

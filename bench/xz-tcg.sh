@@ -20,11 +20,8 @@
 # Prerequisite for the QEMU rows: Debian's qemu-user package (qemu-x86_64), which scripts/setup.sh
 # does not install (nothing but this bench needs it): apt-get install qemu-user.
 set -euo pipefail
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 n="${1:-5}"
-fx="${EFIEMU_FIXTURES:-${EFIEMU_CACHE:-$HOME/.cache/efiemu}/fixtures}"
-"$repo/efiemu" fixtures fetch >/dev/null
-jar="$repo/cli/target/efiemu.jar"
 kernel="$fx/x86_64/vmlinuz-generic"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 
@@ -104,7 +101,6 @@ C
 gcc -O2 -I"$work" -I"$work/lib/xz" -I"$work/include/linux" -o "$work/kunxz" "$work/kunxz.c"
 "$work/kunxz" "$work/payload.xz" "$outsize"
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 efiemu_run() { # keep|drop -> "wall cpu"
   local out
