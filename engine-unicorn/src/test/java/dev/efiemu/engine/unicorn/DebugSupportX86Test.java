@@ -3,42 +3,17 @@ package dev.efiemu.engine.unicorn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.efiemu.cpu.Arch;
-import dev.efiemu.cpu.Cpu;
-import dev.efiemu.cpu.Cpus;
 import dev.efiemu.cpu.Hook;
-import dev.efiemu.cpu.Perm;
 import dev.efiemu.cpu.RunResult;
 import dev.efiemu.cpu.X86Reg;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What a debugger needs from the engine: counted runs (single-step), precise watchpoint stops, hooks added late. */
-class DebugSupportX86Test {
-    static final long CODE = 0x10000;
-    static final long DATA = 0x200000;
-    static final long STACK_TOP = 0x400000;
-
-    Cpu cpu;
-
-    @BeforeEach
-    void open() {
-        cpu = Cpus.open(Arch.X86_64);
-        cpu.map(0, 16L << 20, Perm.ALL);
-        cpu.reg(X86Reg.RSP, STACK_TOP);
-    }
-
-    @AfterEach
-    void close() {
-        cpu.close();
-    }
-
-    long load(String asm) {
-        byte[] code = Asm.assemble(Arch.X86_64, asm + "\nhlt\n");
-        cpu.write(CODE, code);
-        return CODE + code.length - 1;
+class DebugSupportX86Test extends GuestTest {
+    DebugSupportX86Test() {
+        super(Arch.X86_64);
     }
 
     @Test

@@ -5,41 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.cpu.Arch;
 import dev.efiemu.cpu.Arm64Reg;
-import dev.efiemu.cpu.Cpu;
-import dev.efiemu.cpu.Cpus;
-import dev.efiemu.cpu.Perm;
 import dev.efiemu.cpu.RunResult;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Real aarch64 guest code through the loaded engine. */
-class GuestCodeArm64Test {
-    static final long CODE = 0x10000;
-    static final long DATA = 0x200000;
-    static final long STUBS = 0x300000;
-    static final long STACK_TOP = 0x400000;
-
-    Cpu cpu;
-
-    @BeforeEach
-    void open() {
-        cpu = Cpus.open(Arch.AARCH64);
-        cpu.map(0, 64L << 20, Perm.ALL);
-        cpu.reg(Arm64Reg.SP, STACK_TOP);
-    }
-
-    @AfterEach
-    void close() {
-        cpu.close();
-    }
-
-    RunResult runCode(String asm) {
-        byte[] code = Asm.assemble(Arch.AARCH64, asm + "\nend_here: nop\n");
-        cpu.write(CODE, code);
-        return cpu.run(CODE, CODE + code.length - 4);
+class GuestCodeArm64Test extends GuestTest {
+    GuestCodeArm64Test() {
+        super(Arch.AARCH64);
     }
 
     @Test

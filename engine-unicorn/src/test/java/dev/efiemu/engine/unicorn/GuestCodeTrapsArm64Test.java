@@ -5,34 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.efiemu.cpu.Arch;
 import dev.efiemu.cpu.Arm64Reg;
 import dev.efiemu.cpu.Cpu;
-import dev.efiemu.cpu.Cpus;
-import dev.efiemu.cpu.Perm;
 import dev.efiemu.cpu.RunResult;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link Cpu#onEntry} on aarch64 (Unicorn's 1 KiB pages there): the stop comes before the stub writes X0. */
-class GuestCodeTrapsArm64Test {
-    static final long CODE = 0x10000;
-    static final long DATA = 0x200000;
-    static final long STUBS = 0x300000;
-    static final long STACK_TOP = 0x400000;
-
-    Cpu cpu;
-
-    @BeforeEach
-    void open() {
-        cpu = Cpus.open(Arch.AARCH64);
-        cpu.map(0, 64L << 20, Perm.ALL);
-        cpu.reg(Arm64Reg.SP, STACK_TOP);
-    }
-
-    @AfterEach
-    void close() {
-        cpu.close();
+class GuestCodeTrapsArm64Test extends GuestTest {
+    GuestCodeTrapsArm64Test() {
+        super(Arch.AARCH64);
     }
 
     @Test

@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.cpu.Arch;
 import dev.efiemu.cpu.Cpu;
-import dev.efiemu.cpu.Cpus;
 import dev.efiemu.cpu.Hook;
-import dev.efiemu.cpu.Perm;
 import dev.efiemu.cpu.RunResult;
 import dev.efiemu.cpu.X86Reg;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,33 +21,17 @@ import org.junit.jupiter.api.Timeout;
  * checks after memory accesses are off ({@link ExitChecks}): run on the fast engine and on the 2.0.1
  * fallback (where an entry trap is a code hook).
  */
-class GuestCodeTrapsX86Test {
-    static final long CODE = 0x10000;
-    static final long DATA = 0x200000;
-    static final long STUBS = 0x300000;
-    static final long STUBS_END = STUBS + 0xfff;
-    static final long STACK_TOP = 0x400000;
+class GuestCodeTrapsX86Test extends GuestTest {
+    GuestCodeTrapsX86Test() {
+        super(Arch.X86_64);
+    }
 
-    Cpu cpu;
+    static final long STUBS_END = STUBS + 0xfff;
 
     @BeforeEach
-    void open() {
-        cpu = Cpus.open(Arch.X86_64);
-        cpu.map(0, 64L << 20, Perm.ALL);
-        cpu.reg(X86Reg.RSP, STACK_TOP);
+    void stubs() {
         cpu.write(STUBS, Asm.assemble(Arch.X86_64, "movabs rax, 0x8000000000000003\nret"));
         cpu.writeU64(DATA, STUBS); // the "service table"
-    }
-
-    @AfterEach
-    void close() {
-        cpu.close();
-    }
-
-    long load(String asm) {
-        byte[] code = Asm.assemble(Arch.X86_64, asm + "\nhlt_here: hlt\n");
-        cpu.write(CODE, code);
-        return CODE + code.length - 1;
     }
 
     /** The guest calls a stub through a table; the trap stops it before the stub's first instruction. */

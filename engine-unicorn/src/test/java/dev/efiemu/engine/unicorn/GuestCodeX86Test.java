@@ -6,42 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.cpu.Arch;
 import dev.efiemu.cpu.Cpu;
-import dev.efiemu.cpu.Cpus;
-import dev.efiemu.cpu.Perm;
 import dev.efiemu.cpu.RunResult;
 import dev.efiemu.cpu.X86Reg;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Real x86_64 guest code through whatever engine the JVM loaded (fast 2.1.4, or 2.0.1 in the fallback run). */
-class GuestCodeX86Test {
-    static final long CODE = 0x10000;
-    static final long DATA = 0x200000;
-    static final long STUBS = 0x300000;
-    static final long STACK_TOP = 0x400000;
-    static final long EFI_UNSUPPORTED = 0x8000000000000003L;
-
-    Cpu cpu;
-
-    @BeforeEach
-    void open() {
-        cpu = Cpus.open(Arch.X86_64);
-        cpu.map(0, 64L << 20, Perm.ALL);
-        cpu.reg(X86Reg.RSP, STACK_TOP);
-    }
-
-    @AfterEach
-    void close() {
-        cpu.close();
-    }
-
-    RunResult runCode(String asm) {
-        byte[] code = Asm.assemble(Arch.X86_64, asm + "\nhlt_here: hlt\n");
-        cpu.write(CODE, code);
-        return cpu.run(CODE, CODE + code.length - 1);
+class GuestCodeX86Test extends GuestTest {
+    GuestCodeX86Test() {
+        super(Arch.X86_64);
     }
 
     @Test
