@@ -115,33 +115,75 @@ public record Handoff(List<Segment> segments, long entry32, long entry64, List<M
     /**
      * Reads {@code [start, end)} as segments that together cover it exactly, each ending in the
      * zero pages that follow its data when they run for at least {@link #ZERO_RUN} bytes: those are
-     * zeroed by the loader (QEMU's ELF loader, kexec_load) instead of being carried.
+     * zeroed by the loader (QEMU's ELF loader, kexec_load) instead of being carried. Guest memory
+     * is scanned through a window and only the carried bytes are copied out, so the range is never
+     * held twice (an installer's hand-off carries some 80 MiB).
      */
     static List<Segment> read(GuestMemory mem, long start, long end) {
-        return split(start, mem.read(start, Math.toIntExact(end - start)));
+        int n = Math.toIntExact(end - start);
+        return split(start, n, new Source() {
+            static final int WINDOW = 1 << 20;
+            private byte[] window;
+            private int windowAt = -1;
+
+            @Override
+            public boolean isZero(int from, int len) {
+                if (window == null || from < windowAt || from + len > windowAt + window.length) {
+                    windowAt = from;
+                    window = mem.read(start + from, Math.min(WINDOW, n - from));
+                }
+                return Handoff.isZero(window, from - windowAt, len);
+            }
+
+            @Override
+            public byte[] copy(int from, int to) {
+                return mem.read(start + from, to - from);
+            }
+        });
     }
 
     static List<Segment> split(long start, byte[] all) {
+        return split(start, all.length, new Source() {
+            @Override
+            public boolean isZero(int from, int len) {
+                return Handoff.isZero(all, from, len);
+            }
+
+            @Override
+            public byte[] copy(int from, int to) {
+                return from == 0 && to == all.length ? all : java.util.Arrays.copyOfRange(all, from, to);
+            }
+        });
+    }
+
+    /** The bytes {@link #split} cuts, by offset from its start. */
+    private interface Source {
+        boolean isZero(int from, int len);
+
+        byte[] copy(int from, int to);
+    }
+
+    private static List<Segment> split(long start, int n, Source src) {
         List<Segment> out = new ArrayList<>();
-        int page = 4096, pieceStart = 0, n = all.length;
+        int page = 4096, pieceStart = 0;
         int off = (int) ((page - (start & (page - 1))) & (page - 1)); // first page boundary inside
         int zeroStart = -1;
         for (; off <= n; off += page) {
-            boolean zero = off + page <= n && isZero(all, off, page);
+            boolean zero = off + page <= n && src.isZero(off, page);
             if (zero) {
                 if (zeroStart < 0) zeroStart = off;
                 continue;
             }
             if (zeroStart >= 0) {
-                int zeroEnd = off + page <= n ? off : (isZero(all, off, n - off) ? n : off);
+                int zeroEnd = off + page <= n ? off : (src.isZero(off, n - off) ? n : off);
                 if (zeroEnd - zeroStart >= ZERO_RUN) {
-                    out.add(new Segment(start + pieceStart, java.util.Arrays.copyOfRange(all, pieceStart, zeroStart), zeroEnd - pieceStart));
+                    out.add(new Segment(start + pieceStart, src.copy(pieceStart, zeroStart), zeroEnd - pieceStart));
                     pieceStart = zeroEnd;
                 }
                 zeroStart = -1;
             }
         }
-        if (pieceStart < n) out.add(new Segment(start + pieceStart, java.util.Arrays.copyOfRange(all, pieceStart, n)));
+        if (pieceStart < n) out.add(new Segment(start + pieceStart, src.copy(pieceStart, n)));
         return out;
     }
 

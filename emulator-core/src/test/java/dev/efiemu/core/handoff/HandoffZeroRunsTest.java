@@ -3,6 +3,11 @@ package dev.efiemu.core.handoff;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.efiemu.core.memory.GuestMemory;
+import dev.efiemu.cpu.Arch;
+import dev.efiemu.cpu.Cpu;
+import dev.efiemu.cpu.Cpus;
+import dev.efiemu.cpu.Perm;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -69,5 +74,37 @@ class HandoffZeroRunsTest {
         assertEquals(0x400000 + 4096, joined.bytes().length);
         assertEquals(0x400000 + 2 * MIB, joined.size());
         assertEquals(1, joined.bytes()[0x400000]);
+    }
+
+    /**
+     * Guest memory is scanned through a 1 MiB window and only the carried bytes are copied out: the
+     * segments are the ones the same bytes in one array give, with data on both sides of a window's
+     * edge, a zero run that starts inside one window and ends in another, and a zero tail.
+     */
+    @Test
+    void guestMemoryIsCutExactlyAsTheSameBytesInOneArray() {
+        byte[] all = new byte[9 * MIB + 3 * 4096];
+        all[0] = 1;
+        all[MIB - 1] = 2;                 // the last byte of the first window
+        all[MIB] = 3;                     // the first of the second
+        all[MIB + 5 * 4096 + 17] = 4;     // then 2.5 MiB of zeros, across two window edges
+        all[MIB + 5 * 4096 + 17 + 5 * MIB / 2] = 5;
+        all[6 * MIB + 100] = 6;           // and zeros to the end: a tail
+        long start = 0x101000;
+        try (Cpu cpu = Cpus.open(Arch.X86_64)) {
+            cpu.map(0, 16L * MIB, Perm.ALL);
+            GuestMemory mem = new GuestMemory(cpu);
+            mem.write(start, all);
+            List<Handoff.Segment> fromGuest = Handoff.read(mem, start, start + all.length);
+            List<Handoff.Segment> fromArray = Handoff.split(start, all);
+            assertEquals(3, fromArray.size(), "data, a zero run carried as a tail, data and the zero tail");
+            assertEquals(fromArray.size(), fromGuest.size());
+            for (int i = 0; i < fromArray.size(); i++) {
+                assertEquals(fromArray.get(i).address(), fromGuest.get(i).address(), "segment " + i);
+                assertEquals(fromArray.get(i).size(), fromGuest.get(i).size(), "segment " + i);
+                assertArrayEquals(fromArray.get(i).bytes(), fromGuest.get(i).bytes(), "segment " + i);
+            }
+            assertArrayEquals(all, rebuild(start, fromGuest));
+        }
     }
 }
