@@ -13,9 +13,16 @@ import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.core.memory.MemoryType;
 import dev.efiemu.core.runtime.VariableStore;
+import dev.efiemu.fixtures.Fixtures;
 import dev.efiemu.fixtures.TestApps;
+import dev.efiemu.core.boot.BootObserver;
+import dev.efiemu.core.boot.ImageServices;
+import dev.efiemu.core.handles.Handle;
+import dev.efiemu.core.image.LoadedImageRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +67,13 @@ class TargetedAppsTest {
             java.util.List<dev.efiemu.core.trap.ServiceTrace.Entry> ebs = new java.util.ArrayList<>();
             fw.machine().traps().onCall(e -> { if (e.service().equals("BS.ExitBootServices")) ebs.add(e); });
             java.util.function.Supplier<String> calls = () -> ebs.stream().map(e -> e.format()).toList().toString();
+            int[] observed = new int[1];
+            fw.images().observe(new BootObserver() {
+                @Override
+                public void exitBootServices() {
+                    observed[0]++;
+                }
+            });
             RunOutcome o = fw.runPayload(pe, "memory.efi", null, 0, DevicePath.filePath("\\memory.efi"));
             String why = o.fault() != null ? o.fault().format() : o.message() + " status 0x" + Long.toHexString(o.status())
                     + " (line " + (o.status() & 0xfffff) + ")";
@@ -76,6 +90,7 @@ class TargetedAppsTest {
             assertEquals(1, events.data()[1], "the ExitBootServices event once");
             // the machine as frozen at the call: boot services over, the tables and registers captured
             assertTrue(!fw.machine().bootServicesActive(), "boot services end with the accepted call");
+            assertEquals(1, observed[0], "the observers (measured boot) hear of the accepted call only");
             assertEquals(fw.tables().systemTable(), o.handoff().systemTable());
             assertEquals(fw.tables().configTables().size(), o.handoff().configTables().size(), o.handoff().configTables().toString());
             assertTrue(!o.handoff().configTables().isEmpty());
@@ -93,22 +108,99 @@ class TargetedAppsTest {
         assertPassed(run("events", fw -> { }));
     }
 
+    /**
+     * images_parent.c: nested images (UEFI 2.10 §7.4), from buffers the test publishes: the child
+     * as an application, for AArch64, and as a boot-service driver. What LoadImage takes is reported
+     * to the firmware's observers (measured boot) under a name of its own: a buffer with no file
+     * path is the parent's "child-N".
+     */
     @Test
     void nestedImagesWithExitData() throws Exception {
         byte[] child = Files.readAllBytes(app("images_child"));
         byte[] arm64 = Files.readAllBytes(TestApps.build(Path.of("src/test/c/images_child.c"), "aarch64"));
+        byte[] driver = Files.readAllBytes(TestApps.build(Path.of("src/test/c/images_child.c"), TestApps.Arch.X86_64,
+                List.of("-Wl,-subsystem:efi_boot_service_driver"), Fixtures.cache().apps()));
+        List<String> loaded = new ArrayList<>();
         assertPassed(run("images_parent", fw -> {
+            long table = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, 48);
+            int i = 0;
+            for (byte[] file : List.of(child, arm64, driver)) {
+                long buf = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, file.length);
+                fw.machine().memory().write(buf, file);
+                fw.machine().memory().u64(table + 16 * i, buf);
+                fw.machine().memory().u64(table + 16 * i + 8, file.length);
+                i++;
+            }
+            fw.tables().installConfigTable(CHILD_TABLE, table);
+            fw.images().observe(new BootObserver() {
+                @Override
+                public void imageLoaded(byte[] file, LoadedImageRecord image, DevicePath fullPath) {
+                    loaded.add(image.name() + " " + fullPath);
+                }
+            });
+        }));
+        assertEquals("images_parent.efi \\images_parent.efi", loaded.get(0), loaded.toString());
+        assertEquals("images_parent.efi/child-1 null", loaded.get(1), loaded.toString());
+        assertEquals("images_parent.efi/child-2 null", loaded.get(2), loaded.toString());
+        assertTrue(loaded.contains("named.efi \\named.efi"), loaded.toString());
+    }
+
+    static final Guid PATHS_TABLE = Guid.parse("e1e1e1e1-0002-0002-0304-05060708090a");
+    static final Guid VENDOR_A = Guid.parse("aaaaaaaa-1111-2222-0102-03040506070a");
+    static final Guid VENDOR_B = Guid.parse("bbbbbbbb-1111-2222-0102-03040506070b");
+
+    /** A device handle with a device path, as a file-system driver makes it. */
+    static Handle device(Firmware fw, DevicePath path) {
+        byte[] b = path.bytes();
+        long at = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, b.length);
+        fw.machine().memory().write(at, b);
+        return fw.installProtocol(null, Guids.DEVICE_PATH, at);
+    }
+
+    /**
+     * images_paths.c: LoadImage by device path (UEFI 2.10 §7.4) from the file systems the firmware
+     * serves (two devices, one's path a prefix of the other's) and from the guest's own LoadFile2
+     * devices, and the Security2/Security protocols it consults (PI vol. 2 §12.8, §12.9), installed
+     * by the guest as systemd-stub and shim hook them. The payload itself is booted from device B
+     * with a command line, as the boot manager boots an option: ReadyToBoot, then its LoadImage;
+     * the observers hear of each image with its whole device path.
+     */
+    @Test
+    void loadImageByDevicePathLoadFile2AndSecurity() throws Exception {
+        byte[] pe = Files.readAllBytes(app("images_paths"));
+        byte[] child = Files.readAllBytes(app("images_child"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(120_000), PeImageFile::parse)) {
+            Handle a = device(fw, DevicePath.of(DevicePath.vendorHardware(VENDOR_A)));
+            fw.installProtocol(a, VENDOR_A, 0); // another protocol: the handle stays when its device path goes
+            Handle b = device(fw, DevicePath.of(DevicePath.vendorHardware(VENDOR_A), DevicePath.vendorMedia(VENDOR_B)));
+            ImageServices.FileReader files = path -> path.equals("\\child.efi") ? child : null;
+            fw.serveFiles(a, files);
+            fw.serveFiles(b, files);
             long buf = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, child.length);
             fw.machine().memory().write(buf, child);
-            long other = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, arm64.length);
-            fw.machine().memory().write(other, arm64);
             long table = fw.machine().allocatePool(MemoryType.BOOT_SERVICES_DATA, 32);
             fw.machine().memory().u64(table, buf);
             fw.machine().memory().u64(table + 8, child.length);
-            fw.machine().memory().u64(table + 16, other);
-            fw.machine().memory().u64(table + 24, arm64.length);
-            fw.tables().installConfigTable(CHILD_TABLE, table);
-        }));
+            fw.machine().memory().u64(table + 16, a.address());
+            fw.machine().memory().u64(table + 24, b.address());
+            fw.tables().installConfigTable(PATHS_TABLE, table);
+            List<String> heard = new ArrayList<>();
+            fw.images().observe(new BootObserver() {
+                @Override
+                public void imageLoaded(byte[] file, LoadedImageRecord image, DevicePath fullPath) {
+                    heard.add(image.name() + " " + fullPath + " " + (file.length == child.length));
+                }
+
+                @Override
+                public void readyToBoot() {
+                    heard.add("ReadyToBoot");
+                }
+            });
+            assertPassed(fw.runPayload(pe, "images_paths.efi", "paths", b.address(), DevicePath.filePath("\\images_paths.efi")));
+            String devB = "VenHw(" + VENDOR_A + ")/VenMedia(" + VENDOR_B + ")";
+            assertEquals(List.of("ReadyToBoot", "images_paths.efi " + devB + "/\\images_paths.efi false",
+                    "child.efi " + devB + "/\\child.efi true"), heard.subList(0, 3));
+        }
     }
 
     @Test

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * lands on that alignment; exactly SizeOfImage rounded to pages is taken, with the memory type of
  * its subsystem, the slack around the aligned base given back; the bytes are the PE mapped and
  * relocated for that base (loader's PeImage.mapImage, checked against the file); EFI_LOADED_IMAGE
- * describes it; unloading gives every page back.
+ * describes it; unloading gives every page back, and the LoadedImage protocol and device paths.
  */
 class ImageLoadingTest {
     static Path app(List<String> flags) {
@@ -84,6 +84,11 @@ class ImageLoadingTest {
             assertEquals(0x1234, fw.images().start(rec, 0, 0), "images_child returns 0x1234");
             assertTrue(!fw.machine().images().all().contains(rec));
             assertEquals(null, rec.handle().protocol(Guids.LOADED_IMAGE), "its protocols are gone");
+            // edk2 CoreUnloadAndCloseImage: the LoadedImage protocol and both device paths are freed with the image
+            assertTrue(rec.filePath() != 0 && rec.fullPath() != 0);
+            assertTrue(!fw.machine().pool().isLive(rec.protocolAddr()), "the LoadedImage protocol is freed");
+            assertTrue(!fw.machine().pool().isLive(rec.filePath()), "FilePath is freed");
+            assertTrue(!fw.machine().pool().isLive(rec.fullPath()), "LoadedImageDevicePath is freed");
             List<MemoryMap.Region> after = map.regions().stream().filter(x -> x.type() != MemoryType.BOOT_SERVICES_DATA.code()).toList();
             assertEquals(padded.stream().filter(x -> x.type() != MemoryType.BOOT_SERVICES_DATA.code()).toList(), after,
                     "unloading gives every page of the image back (pool pages aside)");
