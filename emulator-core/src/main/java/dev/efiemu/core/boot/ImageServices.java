@@ -44,10 +44,11 @@ public final class ImageServices {
      *
      * @param device   the handle that served it (the child's LoadedImage.DeviceHandle)
      * @param filePath the rest of the path, relative to {@code device} (LoadedImage.FilePath)
+     * @param buffer   the pages LoadFile2 read it into (0: none), {@code bufferPages} of them
      */
-    record PathImage(byte[] file, long device, DevicePath filePath, long buffer) {
+    record PathImage(byte[] file, long device, DevicePath filePath, long buffer, long bufferPages) {
         PathImage(byte[] file, long device, DevicePath filePath) {
-            this(file, device, filePath, 0);
+            this(file, device, filePath, 0, 0);
         }
     }
 
@@ -128,7 +129,7 @@ public final class ImageServices {
         DevicePath path = DevicePath.read(mem, pathPtr);
         byte[] file;
         long device = 0;
-        long loaded = 0, pooled = 0; // the firmware's buffers for the file: freed once the image is loaded (or refused)
+        long loaded = 0, loadedPages = 0, pooled = 0; // the firmware's buffers for the file: freed once the image is loaded (or refused)
         if (src != 0) {
             file = mem.read(src, srcSize);
         } else {
@@ -145,7 +146,10 @@ public final class ImageServices {
                     c.note(e.getMessage());
                     return e.status;
                 }
-                if (found != null) src = loaded = found.buffer();
+                if (found != null) {
+                    src = loaded = found.buffer();
+                    loadedPages = found.bufferPages(); // as allocated: LoadFile2 may have filled less
+                }
             }
             if (found == null) return Status.NOT_FOUND;
             file = found.file();
@@ -154,7 +158,7 @@ public final class ImageServices {
         }
         long verdict = authenticate(pathPtr, src, file.length, c.arg(0));
         if (verdict != Status.SUCCESS) {
-            if (loaded != 0) m.memoryMap().free(loaded, pages(file.length));
+            if (loaded != 0) m.memoryMap().free(loaded, loadedPages);
             if (pooled != 0) m.pool().freePinned(pooled);
             c.note("refused by the security arch protocol: " + Status.name(verdict));
             return verdict == Status.ACCESS_DENIED ? Status.ACCESS_DENIED : Status.SECURITY_VIOLATION;
@@ -168,7 +172,7 @@ public final class ImageServices {
             c.note(e.getMessage());
             return e.status == Status.UNSUPPORTED ? c.unsupported(e.argument) : e.status;
         } finally {
-            if (loaded != 0) m.memoryMap().free(loaded, pages(file.length));
+            if (loaded != 0) m.memoryMap().free(loaded, loadedPages);
             if (pooled != 0) m.pool().freePinned(pooled);
         }
     }
@@ -223,7 +227,7 @@ public final class ImageServices {
             }
             long got = Math.min(size, mem.u64(sizePtr));
             c.note("through LoadFile2 of " + restPath + ":");
-            return new PathImage(mem.read(buf, (int) got), best.address(), restPath, buf);
+            return new PathImage(mem.read(buf, (int) got), best.address(), restPath, buf, pages(size));
         } finally {
             m.pool().freePinned(sizePtr);
         }
