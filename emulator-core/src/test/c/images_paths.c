@@ -293,9 +293,25 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pd, NULL, 0, &h));
     CHECK(sec_seen.path == (VOID *)pd && sec_seen.buffer == lf2_seen.buffer && sec_seen.size == child_size);
     CHECK_OK(bs->UnloadImage(h));
-    /* EFI_ACCESS_DENIED: not loaded (§7.4) */
+    /* EFI_ACCESS_DENIED: not loaded, and NULL in *ImageHandle (§7.4) */
     sec_answer = EFI_ACCESS_DENIED;
+    h = image;
     CHECK(bs->LoadImage(FALSE, image, NULL, child, child_size, &h) == EFI_ACCESS_DENIED);
+    CHECK(h == NULL);
+    /* EFI_SECURITY_VIOLATION: loaded with its LoadedImage, but it may not be started (§7.4) */
+    sec_answer = EFI_SECURITY_VIOLATION;
+    h = NULL;
+    CHECK(bs->LoadImage(FALSE, image, NULL, child, child_size, &h) == EFI_SECURITY_VIOLATION);
+    CHECK(h != NULL);
+    CHECK_OK(bs->HandleProtocol(h, &LOADED_IMAGE, (VOID **)&cli));
+    CHECK(bs->StartImage(h, NULL, NULL) == EFI_SECURITY_VIOLATION);
+    CHECK_OK(bs->UnloadImage(h));
+    /* another error is LoadImage's answer; a warning lets the image load (edk2 CoreLoadImageCommon) */
+    sec_answer = EFI_OUT_OF_RESOURCES;
+    CHECK(bs->LoadImage(FALSE, image, NULL, child, child_size, &h) == EFI_OUT_OF_RESOURCES);
+    sec_answer = EFI_WARN_STALE_DATA;
+    CHECK_OK(bs->LoadImage(FALSE, image, NULL, child, child_size, &h));
+    CHECK(bs->StartImage(h, NULL, NULL) == 0x1234);
     /* a refused file's copy and LoadFile2 buffer are given back too */
     sec_answer = EFI_ACCESS_DENIED;
     CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pb, NULL, 0, &h) == EFI_ACCESS_DENIED);

@@ -60,6 +60,8 @@ public final class ImageServices {
     private final LoadedImages images;
     private final Map<Long, Boolean> started = new HashMap<>();
     private final Deque<Long> running = new ArrayDeque<>();
+    /** Images loaded although the security arch protocol answered EFI_SECURITY_VIOLATION: StartImage refuses them (§7.4). */
+    private final java.util.Set<Long> unstartable = new java.util.HashSet<>();
     /** Devices whose files LoadImage reads by path: handle address -> its file system. */
     private final Map<Long, FileReader> fileDevices = new LinkedHashMap<>();
     private int children;
@@ -157,16 +159,25 @@ public final class ImageServices {
             path = found.filePath();
         }
         long verdict = authenticate(pathPtr, src, file.length, c.arg(0));
-        if (verdict != Status.SUCCESS) {
+        // §7.4: EFI_ACCESS_DENIED loads nothing and returns NULL in *ImageHandle; EFI_SECURITY_VIOLATION
+        // loads the image, which may not be started; any other error is the answer, and a warning lets
+        // the image load (edk2 CoreLoadImageCommon)
+        if (Status.isError(verdict) && verdict != Status.SECURITY_VIOLATION) {
             if (loaded != 0) m.memoryMap().free(loaded, loadedPages);
             if (pooled != 0) m.pool().freePinned(pooled);
+            if (verdict == Status.ACCESS_DENIED) mem.u64(out, 0);
             c.note("refused by the security arch protocol: " + Status.name(verdict));
-            return verdict == Status.ACCESS_DENIED ? Status.ACCESS_DENIED : Status.SECURITY_VIOLATION;
+            return verdict;
         }
         try {
             LoadedImageRecord rec = load(file, childName(parent, path), parent, device, path);
             mem.u64(out, rec.handle().address());
             c.note(String.format("%d bytes -> %s at 0x%x", file.length, rec.name(), rec.base()));
+            if (verdict == Status.SECURITY_VIOLATION) {
+                unstartable.add(rec.handle().address());
+                c.note("not to be started: the security arch protocol answered EFI_SECURITY_VIOLATION");
+                return Status.SECURITY_VIOLATION;
+            }
             return Status.SUCCESS;
         } catch (LoadFailure e) {
             c.note(e.getMessage());
@@ -382,6 +393,7 @@ public final class ImageServices {
         LoadedImageRecord rec = images.get(c.arg(0));
         if (rec == null || started.containsKey(c.arg(0))) return Status.INVALID_PARAMETER;
         c.note(rec.name());
+        if (unstartable.contains(c.arg(0))) return Status.SECURITY_VIOLATION; // edk2 CoreStartImage: the image's LoadImageStatus
         return start(rec, c.arg(1), c.arg(2));
     }
 
@@ -409,6 +421,7 @@ public final class ImageServices {
     /** Unloads an image and frees what LoadImage allocated for it: its pages, its LoadedImage protocol and both device paths (edk2's CoreUnloadAndCloseImage). */
     private void unload(LoadedImageRecord rec) {
         images.remove(rec);
+        unstartable.remove(rec.handle().address());
         Handle h = rec.handle();
         for (var g : h.guids()) m.handles().uninstall(h, g);
         m.memoryMap().free(rec.base(), rec.pages());
