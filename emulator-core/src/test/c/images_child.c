@@ -1,5 +1,6 @@
 /* Child of images_parent.c and images_paths.c. Its LoadOptions say what to do: "exit": Exit()s
- * with EFI_ABORTED and ExitData "bye"; "fail": returns EFI_DEVICE_ERROR; "parent": tries to Exit()
+ * with EFI_ABORTED and ExitData "bye" (whose address it writes at byte 16 of LoadOptions when they
+ * are that long); "fail": returns EFI_DEVICE_ERROR; "parent": tries to Exit()
  * on behalf of its parent, which is started but not the running image (UEFI 2.10 §7.4 Exit:
  * EFI_INVALID_PARAMETER), and returns 0x5678 when that is refused. Otherwise it returns 0x1234.
  * Built as an application and, by the tests, as a boot-service driver. */
@@ -16,6 +17,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
         CHAR16 *data;
         CHECK_OK(bs->AllocatePool(EfiBootServicesData, 8, (VOID **)&data));
         data[0] = 'b', data[1] = 'y', data[2] = 'e', data[3] = 0;
+        if (li->LoadOptionsSize >= 24) ((UINT64 *)o)[2] = (UINT64)(UINTN)data; /* where ExitData is, for the parent */
         bs->Exit(image, EFI_ABORTED, 8, data);
         return 0x8000000000300000ULL; /* not reached */
     }

@@ -46,10 +46,30 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     /* an application is unloaded once it returns: its handle is gone */
     CHECK(bs->HandleProtocol(h, &LOADED_IMAGE, (VOID **)&li) == EFI_INVALID_PARAMETER);
 
-    /* again, returning normally with a status of its own */
+    /* again, returning normally with a status of its own: that is Exit() without ExitData (edk2
+     * CoreStartImage) */
     CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));
-    s = bs->StartImage(h, NULL, NULL);
+    size = 77, data = (CHAR16 *)(UINTN)8;
+    s = bs->StartImage(h, &size, &data);
     CHECK(s == 0x1234);
+    CHECK(size == 0 && data == NULL);
+    CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));
+    CHECK(bs->StartImage(h, NULL, NULL) == 0x1234);
+
+    /* ExitData NULL: ExitDataSize is left alone (§7.4 StartImage), and the firmware frees the
+     * ExitData the child allocated (edk2); the child tells where it was after its options */
+    static union {
+        CHAR16 text[4];
+        UINT64 cell[3];
+    } opt_exit_tell = {u"ex"};
+    CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));
+    CHECK_OK(bs->HandleProtocol(h, &LOADED_IMAGE, (VOID **)&li));
+    li->LoadOptions = &opt_exit_tell;
+    li->LoadOptionsSize = sizeof(opt_exit_tell);
+    size = 77;
+    CHECK(bs->StartImage(h, &size, NULL) == EFI_ABORTED);
+    CHECK(size == 77 && opt_exit_tell.cell[2] != 0);
+    CHECK(bs->FreePool((VOID *)(UINTN)opt_exit_tell.cell[2]) == EFI_INVALID_PARAMETER);
 
     /* a loaded, never-started image can be unloaded; garbage is refused */
     CHECK_OK(bs->LoadImage(FALSE, image, NULL, (VOID *)child[0], child[1], &h));

@@ -373,16 +373,25 @@ public final class ImageServices {
         long h = rec.handle().address();
         started.put(h, true);
         running.push(h);
-        long status;
+        long status, dataSize = 0, data = 0;
         try {
             status = m.callGuest(rec.entry(), h, tables.systemTable());
         } catch (ImageExit e) {
             if (e.handle != h) throw e;
             status = e.status;
-            if (exitDataSizePtr != 0) mem.u64(exitDataSizePtr, e.exitDataSize);
-            if (exitDataPtr != 0) mem.u64(exitDataPtr, e.exitData);
+            dataSize = e.exitDataSize;
+            data = e.exitData;
         } finally {
             running.pop();
+        }
+        // §7.4 StartImage: Exit's ExitData and its size go to a caller who asks for them; an image that
+        // returns from its entry point exits without (edk2 CoreStartImage: CoreExit(status, 0, NULL)).
+        // With ExitData NULL, ExitDataSize is not touched and the firmware frees the data (edk2).
+        if (exitDataPtr != 0 && exitDataSizePtr != 0) {
+            mem.u64(exitDataSizePtr, dataSize);
+            mem.u64(exitDataPtr, data);
+        } else if (data != 0) {
+            m.pool().free(data);
         }
         // §7.4 StartImage: an application is unloaded once it returns (edk2 does the same).
         if (rec.subsystem() == SUBSYSTEM_APPLICATION || Status.isError(status)) unload(rec);
