@@ -74,7 +74,7 @@ struct LF2 {
     EFI_STATUS(EFIAPI *LoadFile)(LF2 *This, EFI_DEVICE_PATH_PROTOCOL *FilePath, UINTN BootPolicy, UINTN *BufferSize, VOID *Buffer);
 };
 #define LF2_LIMIT (512ULL << 20) /* the most the firmware takes through LoadFile2 */
-enum { SERVE, SIZE_SUCCESS, SIZE_ZERO, SIZE_NOT_FOUND, SIZE_WARNING, TOO_BIG, AT_LIMIT, READ_ERROR, READ_WARNING };
+enum { SERVE, SIZE_SUCCESS, SIZE_ZERO, SIZE_NOT_FOUND, SIZE_WARNING, TOO_BIG, AT_LIMIT, READ_ERROR, READ_WARNING, READ_TOO_SMALL };
 static int lf2_mode;
 static struct {
     UINTN calls;
@@ -101,6 +101,7 @@ static EFI_STATUS EFIAPI lf2_load(LF2 *This, EFI_DEVICE_PATH_PROTOCOL *FilePath,
     lf2_seen.offered = *BufferSize;
     if (lf2_mode == READ_ERROR) return EFI_DEVICE_ERROR;
     if (lf2_mode == READ_WARNING) return EFI_WARN_FILE_SYSTEM;
+    if (lf2_mode == READ_TOO_SMALL) return EFI_BUFFER_TOO_SMALL;
     if (*BufferSize < child_size) return EFI_BUFFER_TOO_SMALL;
     bs->CopyMem(Buffer, child, child_size);
     *BufferSize = child_size;
@@ -233,11 +234,12 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(bs->UnloadImage(h));
 
     /* LoadFile2's answers: a size only with EFI_BUFFER_TOO_SMALL and above 0; an error is passed
-     * on (a size of 0 with EFI_BUFFER_TOO_SMALL too), anything else is EFI_LOAD_ERROR; up to 512 MiB */
+     * on, anything else is EFI_LOAD_ERROR, a size of 0 too (LoadImage never answers
+     * EFI_BUFFER_TOO_SMALL: §7.4 does not list it); up to 512 MiB */
     lf2_mode = SIZE_SUCCESS;
     CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pd, NULL, 0, &h) == EFI_LOAD_ERROR);
     lf2_mode = SIZE_ZERO;
-    CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pd, NULL, 0, &h) == EFI_BUFFER_TOO_SMALL);
+    CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pd, NULL, 0, &h) == EFI_LOAD_ERROR);
     lf2_mode = SIZE_NOT_FOUND;
     CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pd, NULL, 0, &h) == EFI_NOT_FOUND);
     lf2_mode = SIZE_WARNING;
@@ -257,6 +259,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     lf2_mode = READ_ERROR;
     CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pd, NULL, 0, &h) == EFI_DEVICE_ERROR);
     lf2_mode = READ_WARNING;
+    CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pd, NULL, 0, &h) == EFI_LOAD_ERROR);
+    lf2_mode = READ_TOO_SMALL;
     CHECK(bs->LoadImage(FALSE, image, (EFI_DEVICE_PATH_PROTOCOL *)pd, NULL, 0, &h) == EFI_LOAD_ERROR);
     /* what the firmware takes for a LoadFile2 read, it gives back: the buffer, loaded or not, and
      * the size cell (16 bytes of pool: 5000 of them would fill a 64 KiB arena) */

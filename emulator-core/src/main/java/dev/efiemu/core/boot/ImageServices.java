@@ -223,7 +223,7 @@ public final class ImageServices {
             long st = m.callGuest(fn, iface, rest, 0, sizePtr, 0);
             long size = mem.u64(sizePtr);
             if (st != Status.BUFFER_TOO_SMALL || size == 0) {
-                throw new LoadFailure(Status.isError(st) ? st : Status.LOAD_ERROR,
+                throw new LoadFailure(loadFile2Failure(st),
                         "LoadFile2 of " + restPath + " answered " + Status.name(st) + " for its size");
             }
             if (size > LOAD_FILE2_LIMIT) {
@@ -234,7 +234,7 @@ public final class ImageServices {
             st = m.callGuest(fn, iface, rest, 0, sizePtr, buf);
             if (st != Status.SUCCESS) {
                 m.memoryMap().free(buf, pages(size));
-                throw new LoadFailure(Status.isError(st) ? st : Status.LOAD_ERROR, "LoadFile2 of " + restPath + " failed: " + Status.name(st));
+                throw new LoadFailure(loadFile2Failure(st), "LoadFile2 of " + restPath + " failed: " + Status.name(st));
             }
             long got = Math.min(size, mem.u64(sizePtr));
             c.note("through LoadFile2 of " + restPath + ":");
@@ -242,6 +242,15 @@ public final class ImageServices {
         } finally {
             m.pool().freePinned(sizePtr);
         }
+    }
+
+    /**
+     * LoadImage's answer when LoadFile2 fails with {@code st}: its error (EFI_DEVICE_ERROR is a read
+     * error, §7.4), else EFI_LOAD_ERROR — a warning, or EFI_BUFFER_TOO_SMALL, which §7.4 does not
+     * list for LoadImage (LoadFile2 asked for a buffer of 0 bytes, or for more the second time).
+     */
+    private static long loadFile2Failure(long st) {
+        return Status.isError(st) && st != Status.BUFFER_TOO_SMALL ? st : Status.LOAD_ERROR;
     }
 
     /**
