@@ -95,6 +95,34 @@ class ImageLoadingTest {
         }
     }
 
+    /**
+     * Page allocations go top-down below 4 GiB (MemoryMap); an image takes its pages plus what
+     * its alignment needs, 15 pages for 64 KiB, and gives the slack back: it lands as high as it
+     * fits on its alignment. Here the top of its region is padded so that this place ends right at
+     * the pad (no slack above), where an image that took more slack would land 64 KiB lower.
+     */
+    @Test
+    void placedAsHighAsItFitsOnItsAlignment() throws Exception {
+        byte[] file = Files.readAllBytes(app(List.of("-Wl,-align:65536")));
+        long pages = (PeImage.parse(file).sizeOfImage() + 4095) / 4096;
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L), PeImageFile::parse)) {
+            MemoryMap map = fw.machine().memoryMap();
+            long need = pages + 15;
+            long top = map.regions().stream()
+                    .filter(x -> x.type() == MemoryType.CONVENTIONAL.code() && x.pages() >= need && x.end() <= 1L << 32)
+                    .mapToLong(MemoryMap.Region::end).max().orElseThrow();
+            assertTrue(map.find(top - 1).pages() >= need + 16, "room for the pad and the image");
+            long padPages = Math.floorMod((top - pages * 4096) / 4096 - 1, 16) + 1;
+            map.allocate(MemoryMap.AllocateType.ADDRESS, MemoryType.BOOT_SERVICES_DATA.code(), padPages, top - padPages * 4096);
+            long highest = top - (padPages + pages) * 4096;
+            assertEquals(0, highest % 0x10000);
+            LoadedImageRecord rec = fw.images().load(file, "child.efi", 0, 0, null);
+            assertEquals(highest, rec.base(), String.format("right below the pad at 0x%x", top - padPages * 4096));
+            assertEquals(pages, map.find(rec.base()).pages(), "exactly the image's pages");
+            assertEquals(MemoryType.CONVENTIONAL.code(), map.find(rec.base() - 4096).type(), "the slack below was given back");
+        }
+    }
+
     @Test
     void subsystemChoosesTheMemoryTypesAndForeignImagesAreRefused() throws Exception {
         byte[] driver = Files.readAllBytes(app(List.of("-Wl,-subsystem:efi_boot_service_driver")));
