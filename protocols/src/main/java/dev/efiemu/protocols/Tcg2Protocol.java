@@ -36,6 +36,8 @@ public final class Tcg2Protocol {
     private long lastEntry;
     private boolean logRetrieved;
     private long finalUsed = 16;
+    /** An event did not fit in the log area (GetEventLog's EventLogTruncated), or in the final-events table. */
+    private boolean truncated, finalTruncated;
 
     public Tcg2Protocol(ProtocolHost host, EventLog log) {
         this.log = log;
@@ -141,7 +143,7 @@ public final class Tcg2Protocol {
         if (c.arg(1) != LOG_FORMAT_TCG_2) return Status.INVALID_PARAMETER;
         if (c.arg(2) != 0) c.memory().u64(c.arg(2), logArea);
         if (c.arg(3) != 0) c.memory().u64(c.arg(3), lastEntry);
-        if (c.arg(4) != 0) c.memory().u8(c.arg(4), 0);
+        if (c.arg(4) != 0) c.memory().u8(c.arg(4), truncated ? 1 : 0);
         logRetrieved = true;
         return Status.SUCCESS;
     }
@@ -187,25 +189,34 @@ public final class Tcg2Protocol {
             c.note("TPM: " + e.getMessage());
             return Status.DEVICE_ERROR;
         }
-        if (logIt && !appendToGuestLog(rec)) return Status.OUT_OF_RESOURCES;
+        if (logIt && !appendToGuestLog(rec)) return Status.VOLUME_FULL; // §6.6.5: extended, but not (fully) logged
         c.note(String.format("PCR %d type %d, %d bytes", pcr, type, len));
         return Status.SUCCESS;
     }
 
     /**
      * Copies a record just logged into the log area the payload reads (GetEventLog), and into the
-     * final-events table once the payload has retrieved the log (§6.7.1); false when the area is full.
+     * final-events table once the payload has retrieved the log (§6.7.1). False when either is full,
+     * as edk2's Tcg2Dxe (TcgDxeLogEvent) answers: the log is then truncated for good (GetEventLog
+     * says so, its last entry stays), and so is the final-events table.
      */
     private boolean appendToGuestLog(byte[] rec) {
-        long at = logArea + log.bytes().length - rec.length;
-        if (log.bytes().length > logCapacity) return false;
+        int end = log.bytes().length;
+        if (end > logCapacity) {
+            truncated = true; // the host log keeps growing with every event: this one and all later ones stay out
+            return false;
+        }
+        long at = logArea + end - rec.length;
         mem.write(at, rec);
         lastEntry = at;
-        if (logRetrieved && finalUsed + rec.length <= FINAL_AREA) {
-            mem.write(finalTable + finalUsed, rec);
-            finalUsed += rec.length;
-            mem.u64(finalTable + 8, mem.u64(finalTable + 8) + 1);
+        if (!logRetrieved) return true;
+        if (finalTruncated || finalUsed + rec.length > FINAL_AREA) {
+            finalTruncated = true;
+            return false;
         }
+        mem.write(finalTable + finalUsed, rec);
+        finalUsed += rec.length;
+        mem.u64(finalTable + 8, mem.u64(finalTable + 8) + 1);
         return true;
     }
 

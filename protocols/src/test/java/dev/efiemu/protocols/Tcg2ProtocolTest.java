@@ -78,4 +78,51 @@ class Tcg2ProtocolTest {
                     "GetEventLog's last entry is the host log's last record");
         }
     }
+    static final Guid TCG2_FULL_SEEN = Guid.parse("e1e1e1e1-0005-0002-0304-05060708090a");
+
+    /**
+     * tcg2_full.c fills the final-events table and then the log area (each event is still extended;
+     * EFI_VOLUME_FULL, EventLogTruncated). Here: the host log has every event, and replaying its PCR 16
+     * events plus the EXTEND_ONLY one gives the TPM's PCR 16 (what tpm2_eventlog would compute from
+     * --eventlog); the guest's log area is the host log up to the last event that fit, byte for byte.
+     */
+    @Test
+    void aFullLogIsTruncatedAndEveryEventStillExtended() throws Exception {
+        byte[] app = Files.readAllBytes(TestApps.build(Path.of("src/test/c/tcg2_full.c"), "x86_64"));
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            StandardProtocols p = StandardProtocols.install(fw, null, null);
+            RunOutcome o = fw.runPayload(app, "tcg2_full.efi", null, 0, DevicePath.filePath("\\tcg2_full.efi"));
+            String why = o.fault() != null ? o.fault().format() : "tcg2_full.c line " + (o.status() & 0xfffff) + " " + Status.name(o.status());
+            assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+            assertEquals(Status.SUCCESS, o.status(), why);
+
+            var memory = fw.machine().memory();
+            long seen = fw.tables().configTables().get(TCG2_FULL_SEEN);
+            long logged = memory.u64(seen), inFinal = memory.u64(seen + 8), refused = memory.u64(seen + 16);
+            long area = memory.u64(seen + 24), lastEntry = memory.u64(seen + 32);
+            assertTrue(inFinal > 0 && refused > inFinal, "the final table filled first: " + inFinal + ", the log at " + refused);
+            EventLog log = p.tcg2().log();
+            List<EventLog.Event> pcr16 = log.events().stream().filter(e -> e.pcr() == 16).toList();
+            assertEquals(logged, pcr16.size(), "the host log keeps every event");
+            for (EventLog.Bank b : log.banks()) {
+                MessageDigest md = MessageDigest.getInstance(b.jcaName());
+                byte[] pcr = new byte[md.getDigestLength()];
+                for (EventLog.Event e : pcr16) {
+                    if (e.data().length > 0) assertArrayEquals(md.digest(java.util.Arrays.copyOf(e.data(), 8)), e.digests().get(b), b + " digest of DataToHash");
+                    md.update(pcr);
+                    pcr = md.digest(e.digests().get(b));
+                }
+                md.update(pcr);
+                pcr = md.digest(pcr16.get(pcr16.size() - 1).digests().get(b)); // the EXTEND_ONLY event hashed the same 8 bytes
+                assertArrayEquals(pcr, log.pcr(b, 16), b + " PCR 16: every event extended, the refused ones too");
+            }
+            byte[] host = log.bytes();
+            var parsed = dev.efiemu.protocols.tpm.TcgLogParser.parse(host).records();
+            int last = parsed.indexOf(parsed.stream().filter(r -> r.offset() == lastEntry - area).findFirst().orElseThrow());
+            assertEquals(refused - 1, java.nio.ByteBuffer.wrap(parsed.get(last).data()).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(),
+                    "the guest's last entry is the last event that fit");
+            int end = parsed.get(last + 1).offset();
+            assertArrayEquals(java.util.Arrays.copyOf(host, end), memory.read(area, end), "the guest's log is the host log up to there");
+        }
+    }
 }
