@@ -4,7 +4,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -26,9 +25,12 @@ public interface TpmTransport extends AutoCloseable {
      * kernel's resource manager) lets efiemu share the TPM with the rest of the system.
      */
     static TpmTransport device(Path dev) {
-        RandomAccessFile f;
+        java.nio.channels.FileChannel f;
         try {
-            f = new RandomAccessFile(dev.toFile(), "rw");
+            // READ and WRITE without CREATE: a mistyped path is refused, never created as a file
+            f = java.nio.channels.FileChannel.open(dev, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new TpmException("--tpm " + dev + ": cannot open: no such device");
         } catch (IOException e) {
             throw new TpmException("--tpm " + dev + ": cannot open: " + e.getMessage());
         }
@@ -36,11 +38,13 @@ public interface TpmTransport extends AutoCloseable {
             @Override
             public synchronized byte[] transact(byte[] command) {
                 try {
-                    f.write(command);
-                    byte[] buf = new byte[MAX];
+                    f.write(java.nio.ByteBuffer.wrap(command));
+                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(MAX);
                     int n = f.read(buf);
                     if (n < 10) throw new TpmException(dev + ": short TPM response (" + n + " bytes)");
-                    return java.util.Arrays.copyOf(buf, n);
+                    return java.util.Arrays.copyOf(buf.array(), n);
+                } catch (java.nio.channels.ClosedChannelException e) {
+                    throw new TpmException(dev + ": closed", e);
                 } catch (IOException e) {
                     throw new TpmException(dev + ": " + e.getMessage(), e);
                 }

@@ -2,19 +2,27 @@ package dev.efiemu.protocols.tpm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.fixtures.Swtpm;
 import dev.efiemu.protocols.tpm.EventLog.Bank;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The TPM 2.0 client against a real software TPM, checked with tpm2-tools; and the same arithmetic as the virtual TPM. */
 class Tpm2ClientTest {
+    @TempDir
+    Path tmp;
+
     @Test
     void extendsAndReadsLikeTpm2Tools() {
         try (Swtpm sw = Swtpm.start()) {
@@ -61,5 +69,32 @@ class Tpm2ClientTest {
             t.join();
         }
         assertTrue(List.of(Bank.values()).size() == 4);
+    }
+
+    /**
+     * A TPM device that answers nothing a TPM would: a FIFO gives the command back (TPM2_Startup's
+     * command code where the response code belongs), and a short read is refused; a path that
+     * cannot be opened, or a closed device, is one line.
+     */
+    @Test
+    void aDeviceThatIsNoTpm() throws Exception {
+        Path fifo = tmp.resolve("tpm0");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        var x = assertThrows(TpmException.class, () -> new Tpm2Client(TpmTransport.device(fifo)));
+        assertEquals(fifo + ": not a TPM 2.0 (TPM2_Startup answered 0x144)", x.getMessage());
+        try (TpmTransport dev = TpmTransport.device(fifo)) {
+            assertEquals(fifo.toString(), dev.describe());
+            byte[] ten = HexFormat.of().parseHex("80010000000a00000000");
+            assertArrayEquals(ten, dev.transact(ten), "10 bytes: a response header");
+            var shortRead = assertThrows(TpmException.class, () -> dev.transact(Arrays.copyOf(ten, 9)));
+            assertEquals(fifo + ": short TPM response (9 bytes)", shortRead.getMessage());
+        }
+        TpmTransport closed = TpmTransport.device(fifo);
+        closed.close();
+        assertEquals(fifo + ": closed", assertThrows(TpmException.class, () -> closed.transact(new byte[10])).getMessage());
+        Path typo = tmp.resolve("tpmrm1");
+        var none = assertThrows(TpmException.class, () -> TpmTransport.device(typo));
+        assertEquals("--tpm " + typo + ": cannot open: no such device", none.getMessage());
+        assertFalse(Files.exists(typo), "a mistyped --tpm path is not created");
     }
 }
