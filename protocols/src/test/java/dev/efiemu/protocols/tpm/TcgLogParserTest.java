@@ -103,6 +103,36 @@ class TcgLogParserTest {
         assertTrue(fails(Arrays.copyOf(good, 40)).contains("not a TCG2 log"), "a Spec ID event longer than the log");
     }
 
+    /**
+     * The valid edges: a log that holds only its Spec ID event (a firmware that measured nothing yet),
+     * a single bank, an EV_PREBOOT_CERT (type 0) event in PCR 0 with no data (only an all-zero
+     * header is padding), and exactly one record header's worth of zero padding; a 32-byte log is
+     * a header whose Spec ID event is missing, not a truncated one. tpm2_eventlog reads the same.
+     */
+    @Test
+    void validEdges() throws Exception {
+        EventLog l = new EventLog(List.of(EventLog.Bank.SHA256));
+        byte[] empty = l.bytes();
+        TcgLogParser.Parsed p = TcgLogParser.parse(empty);
+        assertEquals(List.of(EventLog.Bank.SHA256), p.banks());
+        assertEquals(List.of(), p.records());
+        assertEquals(empty.length, p.end());
+        l.measure(0, 0, new byte[0], new byte[0], true);
+        byte[] one = l.bytes();
+        TcgLogParser.Parsed q = TcgLogParser.parse(Arrays.copyOf(one, one.length + 12));
+        assertEquals(1, q.records().size());
+        assertEquals(0, q.records().get(0).pcr());
+        assertEquals(0, q.records().get(0).type());
+        assertEquals(one.length, q.end());
+        Path f = Files.write(tmp.resolve("one.bin"), one);
+        Process proc = new ProcessBuilder("tpm2_eventlog", f.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, proc.waitFor(), out);
+        assertTrue(out.contains("EventType: EV_PREBOOT_CERT"), out);
+        assertEquals("offset 0: not a TCG2 log (no Spec ID event)", fails(Arrays.copyOf(empty, 32)));
+        assertTrue(fails(set(empty, 32 + 24, 17)).startsWith("offset " + (32 + 24) + ": 17 algorithms"));
+    }
+
     static byte[] set(byte[] b, int at, int v) {
         byte[] c = b.clone();
         ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN).putInt(at, v);
