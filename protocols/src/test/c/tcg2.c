@@ -1,6 +1,7 @@
 /* EFI_TCG2_PROTOCOL from the inside (TCG EFI Protocol Specification rev 00.13, §6), as systemd-stub,
  * shim and GRUB call it: GetCapability's size handshake and fields, GetActivePcrBanks, GetEventLog
- * (crypto-agile format only; the log starts with the Spec ID event), HashLogExtendEvent's parameter
+ * (crypto-agile format only; the log starts with the Spec ID event; an event logged before it is its
+ * last entry, and not in the final-events table), HashLogExtendEvent's parameter
  * checks, a logged event found as the log's new last entry and in the final-events table (logged
  * after GetEventLog, §6.7.1), EXTEND_ONLY extending without logging, PE_COFF_IMAGE of data that is
  * no PE image, and SubmitCommand's checks (the virtual TPM takes no commands). The test compares
@@ -83,9 +84,12 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     memset(&cap, 0, sizeof cap);
     cap.Size = 10;
     CHECK(t->GetCapability(t, &cap) == EFI_BUFFER_TOO_SMALL);
+    memset(&cap, 0xff, sizeof cap);
     cap.Size = sizeof cap;
     CHECK_OK(t->GetCapability(t, &cap));
     CHECK(cap.Size == 36);
+    const UINT8 *raw = (const UINT8 *)&cap; /* all 36 bytes written: the padding too (edk2 copies its zeroed structure) */
+    CHECK(raw[5] == 0 && raw[6] == 0 && raw[7] == 0 && raw[17] == 0 && raw[22] == 0 && raw[23] == 0);
     CHECK(cap.StructureVersion.Major == 1 && cap.StructureVersion.Minor == 1);
     CHECK(cap.ProtocolVersion.Major == 1 && cap.ProtocolVersion.Minor == 1);
     CHECK(cap.HashAlgorithmBitmap == (BOOT_HASH_ALG_SHA1 | BOOT_HASH_ALG_SHA256));
@@ -101,6 +105,13 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(t->GetActivePcrBanks(t, &banks));
     CHECK(banks == (BOOT_HASH_ALG_SHA1 | BOOT_HASH_ALG_SHA256));
 
+    /* an event logged before anyone retrieved the log (as systemd-stub's, before the kernel's
+       GetEventLog): logged, not in the final-events table (§6.7.1) */
+    static const char data[] = "efiemu";
+    TCG2_EVENT e;
+    event(&e, 8, "before", 6);
+    CHECK_OK(t->HashLogExtendEvent(t, 0, (UINT64)(UINTN)data, 6, &e));
+
     /* GetEventLog (§6.5): only the crypto-agile log; it opens with the Spec ID event (a TCG_PCR_EVENT) */
     UINT64 loc = 0, last = 0;
     BOOLEAN truncated = 1;
@@ -110,19 +121,21 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     const UINT8 *spec = (const UINT8 *)(UINTN)loc;
     CHECK(rd32(spec) == 0 && rd32(spec + 4) == 3); /* PCR 0, EV_NO_ACTION */
     CHECK(memcmp(spec + 32, "Spec ID Event03", 16) == 0);
-    CHECK(last == 0 || last > loc); /* 0 while the log holds only its header (§6.5) */
+    CHECK(last > loc);
+    const UINT8 *before = (const UINT8 *)(UINTN)last; /* the event just logged */
+    CHECK(rd32(before) == 8 && rd32(before + 68) == 6 && memcmp(before + 72, "before", 6) == 0);
     UINT64 *final = config_table(st, &FINAL_EVENTS);
     CHECK(final != NULL && final[0] == 1 && final[1] == 0); /* version 1, nothing since the log was retrieved */
 
     /* HashLogExtendEvent (§6.6): what is malformed is refused before anything is extended */
-    static const char data[] = "efiemu";
-    TCG2_EVENT e;
     event(&e, 12, "tcg2 test", 9);
     CHECK(t->HashLogExtendEvent(t, 0, (UINT64)(UINTN)data, 6, NULL) == EFI_INVALID_PARAMETER);
     CHECK(t->HashLogExtendEvent(t, 0, 0, 6, &e) == EFI_INVALID_PARAMETER);
     e.HeaderSize = 13;
     CHECK(t->HashLogExtendEvent(t, 0, (UINT64)(UINTN)data, 6, &e) == EFI_INVALID_PARAMETER);
     event(&e, 24, "tcg2 test", 9);
+    CHECK(t->HashLogExtendEvent(t, 0, (UINT64)(UINTN)data, 6, &e) == EFI_INVALID_PARAMETER);
+    event(&e, 0x80000000, "tcg2 test", 9); /* PCRIndex is a UINT32: no PCR 2^31 */
     CHECK(t->HashLogExtendEvent(t, 0, (UINT64)(UINTN)data, 6, &e) == EFI_INVALID_PARAMETER);
     event(&e, 12, "tcg2 test", 9);
     e.Size = 4 + 13;
@@ -151,7 +164,9 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(t->GetEventLog(t, LOG_FORMAT_TCG_2, &loc, &after, &truncated));
     CHECK(after == last && final[1] == 1);
 
-    /* the edges that are valid: the last PCR (23), an event with no data, DataToHashLen 0 */
+    /* the edges that are valid: the first and the last PCR (0, 23), an event with no data, DataToHashLen 0 */
+    event(&e, 0, "", 0);
+    CHECK_OK(t->HashLogExtendEvent(t, EXTEND_ONLY, (UINT64)(UINTN)data, 6, &e));
     event(&e, 23, "", 0);
     CHECK_OK(t->HashLogExtendEvent(t, EXTEND_ONLY, (UINT64)(UINTN)data, 6, &e));
     event(&e, 13, "", 0);

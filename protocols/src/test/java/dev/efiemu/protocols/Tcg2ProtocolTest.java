@@ -12,7 +12,13 @@ import dev.efiemu.core.machine.MachineConfig;
 import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.fixtures.TestApps;
 import dev.efiemu.loader.Guid;
+import dev.efiemu.fixtures.Swtpm;
 import dev.efiemu.protocols.tpm.EventLog;
+import dev.efiemu.protocols.tpm.Tpm;
+import dev.efiemu.protocols.tpm.Tpm2Client;
+import dev.efiemu.protocols.tpm.TpmException;
+import dev.efiemu.protocols.tpm.TpmTransport;
+import dev.efiemu.protocols.tpm.VirtualTpm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,5 +130,43 @@ class Tcg2ProtocolTest {
             int end = parsed.get(last + 1).offset();
             assertArrayEquals(java.util.Arrays.copyOf(host, end), memory.read(area, end), "the guest's log is the host log up to there");
         }
+    }
+    static RunOutcome runApp(byte[] app, EventLog log, java.util.function.Consumer<StandardProtocols> check) {
+        try (Firmware fw = new Firmware(MachineConfig.defaults().withSeed(1L).withBudget(60_000), PeImageFile::parse)) {
+            StandardProtocols p = StandardProtocols.install(fw, null, null, log);
+            RunOutcome o = fw.runPayload(app, "tcg2_submit.efi", null, 0, DevicePath.filePath("\\tcg2_submit.efi"));
+            check.accept(p);
+            return o;
+        }
+    }
+
+    static void assertPassed(RunOutcome o) {
+        String why = o.fault() != null ? o.fault().format() : "tcg2_submit.c line " + (o.status() & 0xfffff) + " " + Status.name(o.status());
+        assertEquals(RunOutcome.Kind.RETURNED, o.kind(), why);
+        assertEquals(Status.SUCCESS, o.status(), why);
+    }
+
+    /**
+     * tcg2_submit.c: SubmitCommand through to swtpm (a response whole, or EFI_BUFFER_TOO_SMALL for an
+     * output block one byte short), and with a TPM whose commands fail (EFI_DEVICE_ERROR, the
+     * failure kept for the summary).
+     */
+    @Test
+    void submitCommandReachesTheTpmBehindTheProtocol(@org.junit.jupiter.api.io.TempDir Path apps) throws Exception {
+        Path src = Path.of("src/test/c/tcg2_submit.c");
+        try (Swtpm sw = Swtpm.start(); Tpm2Client tpm = new Tpm2Client(TpmTransport.swtpm("127.0.0.1", sw.port()))) {
+            assertPassed(runApp(Files.readAllBytes(TestApps.build(src, "x86_64")), new EventLog(tpm, null), p -> assertEquals(List.of(), p.tcg2().deviceErrors())));
+        }
+        VirtualTpm inner = new VirtualTpm(List.of(EventLog.Bank.SHA1, EventLog.Bank.SHA256));
+        Tpm failing = new Tpm() {
+            @Override public List<EventLog.Bank> banks() { return inner.banks(); }
+            @Override public void extend(int pcr, java.util.Map<EventLog.Bank, byte[]> digests) { inner.extend(pcr, digests); }
+            @Override public byte[] pcr(EventLog.Bank bank, int pcr) { return inner.pcr(bank, pcr); }
+            @Override public byte[] submit(byte[] command) { throw new TpmException("swtpm:127.0.0.1:9: connection reset"); }
+            @Override public String describe() { return "a TPM that went away"; }
+        };
+        byte[] app = Files.readAllBytes(TestApps.build(src, TestApps.Arch.X86_64, List.of("-DFAILING_TPM=1"), apps));
+        assertPassed(runApp(app, new EventLog(failing, null),
+                p -> assertEquals(List.of("swtpm:127.0.0.1:9: connection reset"), p.tcg2().deviceErrors())));
     }
 }
