@@ -1,7 +1,8 @@
 /* The Linux initrd through EFI_LOAD_FILE2_PROTOCOL, found as the kernel's EFI stub finds it
  * (Linux drivers/firmware/efi/libstub/efi-stub-helper.c, efi_load_initrd_dev_path): LocateDevicePath
  * on VenMedia(LINUX_EFI_INITRD_MEDIA_GUID)/End, a size probe with a NULL buffer, then the load.
- * BufferSize must come back exact, and nothing past it written. The app publishes what it got as a
+ * BufferSize must come back exact, and nothing past it written; a buffer of exactly that size is
+ * enough. BootPolicy TRUE is EFI_UNSUPPORTED and a NULL BufferSize EFI_INVALID_PARAMETER (UEFI 13.2). The app publishes what it got as a
  * configuration table {UINT64 base; UINT64 size} under INITRD_SEEN so the test can compare the bytes
  * with the initrd file. */
 #include <efiemu_test.h>
@@ -36,6 +37,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK_OK(bs->HandleProtocol(h, &LF2, (VOID **)&lf));
 
     UINTN size = 0;
+    CHECK(lf->LoadFile(lf, dp, TRUE, &size, NULL) == EFI_UNSUPPORTED); /* LoadFile2 takes no boot-policy loads (UEFI 13.2) */
+    CHECK(lf->LoadFile(lf, dp, FALSE, NULL, NULL) == EFI_INVALID_PARAMETER);
     CHECK(lf->LoadFile(lf, dp, FALSE, &size, NULL) == EFI_BUFFER_TOO_SMALL);
     CHECK(size > 0);
 
@@ -47,6 +50,10 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     CHECK(n == size);
     CHECK(buf[0] == 0xa5 && buf[size - 2] == 0xa5);
 
+    n = size; /* exactly the room needed */
+    CHECK_OK(lf->LoadFile(lf, dp, FALSE, &n, buf));
+    CHECK(n == size && buf[size] == 0xa5);
+    bs->SetMem(buf, size + GUARD, 0xa5);
     n = size + GUARD; /* more room than needed: BufferSize comes back as what was written */
     CHECK_OK(lf->LoadFile(lf, dp, FALSE, &n, buf));
     CHECK(n == size);
