@@ -14,6 +14,7 @@ import dev.efiemu.core.image.PeImageFile;
 import dev.efiemu.core.machine.MachineConfig;
 import dev.efiemu.core.machine.RunOutcome;
 import dev.efiemu.fixtures.Fixtures;
+import dev.efiemu.fixtures.Tpm2Eventlog;
 import dev.efiemu.loader.Guid;
 import dev.efiemu.loader.auth.AuthenticodeDigest;
 import dev.efiemu.loader.auth.TrustStore;
@@ -21,7 +22,6 @@ import dev.efiemu.loader.pe.PeImage;
 import dev.efiemu.protocols.fs.EspDevice;
 import dev.efiemu.protocols.tpm.EventLog;
 import dev.efiemu.protocols.tpm.EventLog.Bank;
-import dev.efiemu.protocols.tpm.TcgLogParser;
 import dev.efiemu.protocols.tpm.VirtualTpm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -37,10 +37,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,23 +89,6 @@ class FirmwareMeasurementsTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
         for (String line : out.split("\n")) if (line.startsWith("hash: ")) return line.substring(6).strip();
         throw new AssertionError("pesign printed no hash: " + out);
-    }
-
-    /** tpm2_eventlog on the log: its stderr (digest warnings) and its replayed PCRs ("sha256:7" -> hex). */
-    static Map<String, String> tpm2Eventlog(Path log, StringBuilder warnings) throws Exception {
-        Process p = new ProcessBuilder("tpm2_eventlog", log.toString()).redirectError(log.resolveSibling("stderr.txt").toFile()).start();
-        String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "tpm2_eventlog hung");
-        assertEquals(0, p.exitValue(), yaml);
-        warnings.append(Files.readString(log.resolveSibling("stderr.txt")));
-        Map<String, String> pcrs = new TreeMap<>();
-        String bank = null;
-        for (String line : yaml.substring(yaml.indexOf("\npcrs:")).split("\n")) {
-            Matcher b = Pattern.compile("^  (sha\\w+):$").matcher(line), r = Pattern.compile("^    (\\d+)\\s*: 0x([0-9a-fA-F]+)$").matcher(line);
-            if (b.matches()) bank = b.group(1);
-            else if (r.matches()) pcrs.put(bank + ":" + r.group(1), r.group(2).toLowerCase());
-        }
-        return pcrs;
     }
 
     @Test
@@ -190,9 +170,9 @@ class FirmwareMeasurementsTest {
 
             // tpm2_eventlog recomputes what it can and replays the log to our PCRs
             Path file2 = Files.write(tmp.resolve("log.bin"), log.bytes());
-            StringBuilder warnings = new StringBuilder();
-            Map<String, String> replayed = tpm2Eventlog(file2, warnings);
-            assertFalse(warnings.toString().contains("does not match"), warnings.toString());
+            Tpm2Eventlog tool = Tpm2Eventlog.of(file2);
+            assertFalse(tool.warnings().contains("does not match"), tool.warnings());
+            Map<String, String> replayed = tool.pcrs();
             for (Bank bank : log.banks()) {
                 for (int pcr = 0; pcr < 8; pcr++) {
                     assertEquals(HexFormat.of().formatHex(log.pcr(bank, pcr)), replayed.get(bank.name().toLowerCase() + ":" + pcr), bank + " PCR " + pcr);

@@ -7,14 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.efiemu.fixtures.Fixtures;
 import dev.efiemu.fixtures.Swtpm;
+import dev.efiemu.fixtures.Tpm2Eventlog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,34 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TpmMeasurementTest {
     @TempDir
     Path tmp;
-
-    /** "sha256:11" → hex, from tpm2_eventlog's replay of a log, or from tpm2_pcrread. */
-    static Map<String, String> pcrs(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String bank = null;
-        for (String line : text.split("\n")) {
-            Matcher b = Pattern.compile("^\\s*(sha1|sha256|sha384|sha512):\\s*$").matcher(line);
-            if (b.find()) {
-                bank = b.group(1);
-                continue;
-            }
-            Matcher p = Pattern.compile("^\\s*(\\d+)\\s*:\\s*0x([0-9A-Fa-f]+)").matcher(line);
-            if (bank != null && p.find()) out.put(bank + ":" + p.group(1), p.group(2).toLowerCase());
-        }
-        return out;
-    }
-
-    static String run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + new String(p.getErrorStream().readAllBytes()));
-        return out;
-    }
-
-    static Map<String, String> replay(Path log) throws Exception {
-        String out = run("tpm2_eventlog", log.toString());
-        return pcrs(out.substring(out.indexOf("pcrs:")));
-    }
 
     BootReport boot(Swtpm sw, Path logOut, Path priorLog) throws Exception {
         Fixtures fx = Fixtures.cache().requireFetched();
@@ -73,13 +42,13 @@ class TpmMeasurementTest {
             Path log = tmp.resolve("log.bin");
             BootReport r = boot(sw, log, null);
             assertTrue(r.tpm().startsWith("TPM 2.0 at " + sw.spec()), r.tpm());
-            Map<String, String> tpm = pcrs(sw.pcrread("sha1:9,11+sha256:9,11"));
+            Map<String, String> tpm = Tpm2Eventlog.pcrValues(sw.pcrread("sha1:9,11+sha256:9,11"));
             assertEquals(4, tpm.size(), tpm.toString());
             for (BootReport.Pcr p : r.pcrs()) {
                 String key = p.bank() + ":" + p.index();
                 if (tpm.containsKey(key)) assertEquals(tpm.get(key), p.hex(), key);
             }
-            Map<String, String> replayed = replay(log);
+            Map<String, String> replayed = Tpm2Eventlog.of(log).pcrs();
             for (var e : tpm.entrySet()) assertEquals(e.getValue(), replayed.get(e.getKey()), "replay of " + e.getKey());
             assertFalse(tpm.get("sha256:11").matches("0+"), "the stub measured into PCR 11");
         }
@@ -91,13 +60,13 @@ class TpmMeasurementTest {
         try (Swtpm sw = Swtpm.start()) {
             Path first = tmp.resolve("first.bin"), second = tmp.resolve("second.bin");
             boot(sw, first, null);
-            Map<String, String> once = pcrs(sw.pcrread("sha256:11"));
+            Map<String, String> once = Tpm2Eventlog.pcrValues(sw.pcrread("sha256:11"));
             boot(sw, second, first);
-            Map<String, String> twice = pcrs(sw.pcrread("sha256:11"));
+            Map<String, String> twice = Tpm2Eventlog.pcrValues(sw.pcrread("sha256:11"));
             assertFalse(once.get("sha256:11").equals(twice.get("sha256:11")), "PCR 11 moved on");
             byte[] a = Files.readAllBytes(first), b = Files.readAllBytes(second);
             assertTrue(Arrays.equals(a, Arrays.copyOf(b, a.length)), "the second log starts with the first");
-            assertEquals(twice.get("sha256:11"), replay(second).get("sha256:11"));
+            assertEquals(twice.get("sha256:11"), Tpm2Eventlog.of(second).pcrs().get("sha256:11"));
         }
     }
 

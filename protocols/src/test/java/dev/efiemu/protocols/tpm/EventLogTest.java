@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.efiemu.fixtures.Tpm2Eventlog;
 import dev.efiemu.protocols.tpm.EventLog.Bank;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,9 +16,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,21 +31,6 @@ class EventLogTest {
 
     static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    /** tpm2_eventlog's replayed PCRs ("sha256:9" -> hex) for a log file. */
-    static Map<String, String> replay(Path log) throws Exception {
-        Process p = new ProcessBuilder("tpm2_eventlog", log.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), yaml);
-        Map<String, String> pcrs = new TreeMap<>();
-        String bank = null;
-        for (String line : yaml.substring(yaml.indexOf("\npcrs:")).split("\n")) {
-            Matcher b = Pattern.compile("^  (sha\\w+):$").matcher(line), r = Pattern.compile("^    (\\d+)\\s*: 0x([0-9a-fA-F]+)$").matcher(line);
-            if (b.matches()) bank = b.group(1);
-            else if (r.matches()) pcrs.put(bank + ":" + r.group(1), r.group(2).toLowerCase());
-        }
-        return pcrs;
     }
 
     /**
@@ -76,7 +59,7 @@ class EventLogTest {
         assertEquals(1, continued.events().size());
 
         Path file = Files.write(tmp.resolve("log.bin"), continued.bytes());
-        Map<String, String> replayed = replay(file);
+        Map<String, String> replayed = Tpm2Eventlog.of(file).pcrs();
         // the EXTEND_ONLY event is in the TPM, not in the log: replay the log without it
         VirtualTpm twin = new VirtualTpm(tpm.banks());
         for (TcgLogParser.Record r : TcgLogParser.parse(continued.bytes()).records()) twin.extend(r.pcr(), r.digests());
