@@ -504,10 +504,7 @@ class KexecLabIT {
         }
         assertEquals(java.util.HexFormat.of().formatHex(pcr), after, "PCR 11 after the kexec\n" + r.report());
         // the next kernel's event log replays to its PCR 11, and it begins with the host's log
-        List<String> t = r.transcript();
-        int b = t.indexOf("EFIEMU-TPMLOG-BEGIN"), e = t.indexOf("EFIEMU-TPMLOG-END");
-        assertTrue(b >= 0 && e > b, "the kexec'd kernel printed its event log: " + r.report());
-        byte[] log = java.util.Base64.getDecoder().decode(String.join("", t.subList(b + 1, e)).strip());
+        byte[] log = ConsoleDump.base64Between(r.transcript(), "EFIEMU-TPMLOG-BEGIN", "EFIEMU-TPMLOG-END");
         Path logFile = Files.write(tmp.resolve("kexeced.log"), log);
         Process p = new ProcessBuilder("tpm2_eventlog", logFile.toString()).start();
         String replay = new String(p.getInputStream().readAllBytes());

@@ -11,7 +11,6 @@ import dev.efiemu.protocols.tpm.TcgLogParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -56,9 +55,7 @@ class OvmfMeasurementTest {
             tpm.destroy();
         }
         List<String> lines = List.of(Files.readString(serial, StandardCharsets.ISO_8859_1).replace("\r", "").split("\n"));
-        int b = lines.indexOf("EFIEMU-TPMLOG-BEGIN"), e = lines.indexOf("EFIEMU-TPMLOG-END");
-        assertTrue(b >= 0 && e > b, "OVMF's kernel printed its event log:\n" + String.join("\n", lines));
-        return TcgLogParser.parse(Base64.getDecoder().decode(String.join("", lines.subList(b + 1, e)))).records();
+        return TcgLogParser.parse(ConsoleDump.base64Between(lines, "EFIEMU-TPMLOG-BEGIN", "EFIEMU-TPMLOG-END")).records();
     }
 
     @Test
